@@ -1,0 +1,20 @@
+import { BullModule } from '@nestjs/bull';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { MailModule } from './mail/mail.module';
+import { RedisConnection, RedisModule } from './redis/redis.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    RedisModule,
+    BullModule.forRootAsync({
+      inject: [RedisConnection],
+      useFactory: (redis: RedisConnection) => ({ redis: redis.url, prefix: 'mailroute' }),
+    }),
+    MailModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

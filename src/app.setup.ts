@@ -1,0 +1,37 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig } from './config/config.module';
+
+/**
+ * Everything the HTTP application needs beyond its modules; shared by main.ts and the e2e tests so that
+ * tests exercise the same pipeline users get. The app must be created with `bodyParser: false`.
+ */
+export function configureApp(app: NestExpressApplication): INestApplication {
+  const config = app.get(AppConfig);
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: true,
+    }),
+  );
+  if (config.http.docsEnabled) mountDocs(app);
+  return app;
+}
+
+function mountDocs(app: INestApplication): void {
+  const document = new DocumentBuilder()
+    .setTitle('mailroute')
+    .setDescription(
+      'One API for email: every accepted message is stored before the answer, then delivered through the ' +
+        'configured providers in priority order with failover and retries.',
+    )
+    .setVersion('1')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document), {
+    jsonDocumentUrl: 'docs-json',
+  });
+}

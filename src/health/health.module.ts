@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ProvidersModule } from '../providers/providers.module';
+import { HealthController } from './health.controller';
+import { ProvidersHealthIndicator } from './providers.health';
+import { RedisHealthIndicator } from './redis.health';
+
+@Module({
+  imports: [TerminusModule, ProvidersModule],
+  controllers: [HealthController],
+  providers: [RedisHealthIndicator, ProvidersHealthIndicator],
+})
+export class HealthModule {}

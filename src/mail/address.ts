@@ -1,0 +1,72 @@
+import { isEmail } from 'class-validator';
+import addressparser from 'nodemailer/lib/addressparser';
+import type { EmailAddress } from '../providers/providers.module';
+
+/** What the API accepts wherever it takes an address. */
+export type AddressInput = string | { email: string; name?: string };
+
+export type ParsedAddress = { address: EmailAddress } | { problem: string };
+
+const MAX_NAME_LENGTH = 256;
+const EMAIL_OPTIONS = { allow_utf8_local_part: true, require_tld: true, allow_ip_domain: false };
+const LINE_BREAK = /[\r\n]/;
+const FORMS = 'must be "address", "Name <address>" or { "email": "address", "name": "Name" }';
+
+/** Parses one address in any accepted form, or says in words what is wrong with it. */
+export function parseAddress(value: unknown): ParsedAddress {
+  if (typeof value === 'string') return parseAddressString(value);
+  if (isAddressObject(value)) return checked({ email: value.email.trim(), name: value.name });
+  return { problem: FORMS };
+}
+
+/** A single address, or an array of them, as a list; problems name `field` and the index. */
+export function parseAddressList(
+  field: string,
+  value: unknown,
+): { addresses: EmailAddress[]; problems: string[] } {
+  const items = Array.isArray(value) ? value : [value];
+  const addresses: EmailAddress[] = [];
+  const problems: string[] = [];
+  items.forEach((item, index) => {
+    const parsed = parseAddress(item);
+    const where = Array.isArray(value) ? `${field}[${index}]` : field;
+    if ('problem' in parsed) problems.push(`${where} ${parsed.problem}`);
+    else addresses.push(parsed.address);
+  });
+  return { addresses, problems };
+}
+
+export function countAddresses(value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  return Array.isArray(value) ? value.length : 1;
+}
+
+function parseAddressString(value: string): ParsedAddress {
+  if (LINE_BREAK.test(value)) return { problem: 'must not contain CR or LF' };
+  const parsed = addressparser(value.trim(), { flatten: true });
+  if (parsed.length !== 1) return { problem: `must be exactly one address (${FORMS})` };
+  const [{ address, name }] = parsed;
+  return checked({ email: address, name: name || undefined });
+}
+
+function isAddressObject(value: unknown): value is { email: string; name?: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { email, name, ...rest } = value as Record<string, unknown>;
+  return (
+    typeof email === 'string' &&
+    (name === undefined || typeof name === 'string') &&
+    Object.keys(rest).length === 0
+  );
+}
+
+function checked(address: EmailAddress): ParsedAddress {
+  if (!isEmail(address.email, EMAIL_OPTIONS)) {
+    return { problem: `has an invalid email address "${address.email}"` };
+  }
+  if (address.name === undefined || address.name === '') return { address: { email: address.email } };
+  if (LINE_BREAK.test(address.name)) return { problem: 'name must not contain CR or LF' };
+  if (address.name.length > MAX_NAME_LENGTH) {
+    return { problem: `name must be at most ${MAX_NAME_LENGTH} characters` };
+  }
+  return { address };
+}

@@ -1,0 +1,124 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDefined,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateIf,
+} from 'class-validator';
+import type { AddressInput } from '../address';
+import { IsAddress, IsAddressList } from '../validation/is-address.validator';
+import { IsHeaderMap } from '../validation/is-header-map.validator';
+import { IsStringMap } from '../validation/is-string-map.validator';
+
+/** An address with an optional display name. */
+export class AddressObjectDto {
+  /** @example "ann@example.com" */
+  email: string;
+  /** Display name; any Unicode, no line breaks. @example "Ann Müller" */
+  name?: string;
+}
+
+const ADDRESS = {
+  oneOf: [
+    { type: 'string', description: '"address" or "Name <address>"' },
+    { $ref: getSchemaPath(AddressObjectDto) },
+  ],
+};
+const ADDRESS_LIST = { oneOf: [...ADDRESS.oneOf, { type: 'array', items: ADDRESS }] };
+const NO_LINE_BREAKS = /^[^\r\n]*$/;
+const TAG = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * One message to send. Addresses take any of three forms: `"ann@example.com"`,
+ * `"Ann <ann@example.com>"` or `{ "email": "ann@example.com", "name": "Ann" }`.
+ */
+export class SendEmailDto {
+  /** Sender. Optional when the server has MAIL_DEFAULT_FROM configured. */
+  @ApiPropertyOptional({ ...ADDRESS, example: 'Acme <app@example.com>' })
+  @IsOptional()
+  @IsAddress()
+  from?: AddressInput;
+
+  /** Recipients: one address or an array; to, cc and bcc together hold at most 50. */
+  @ApiProperty({ ...ADDRESS_LIST, example: ['ann@example.com', { email: 'bob@example.com', name: 'Bob' }] })
+  @IsDefined()
+  @IsAddressList({ nonEmpty: true })
+  to: AddressInput | AddressInput[];
+
+  @ApiPropertyOptional({ ...ADDRESS_LIST, example: 'Carol <carol@example.com>' })
+  @IsOptional()
+  @IsAddressList()
+  cc?: AddressInput | AddressInput[];
+
+  @ApiPropertyOptional({ ...ADDRESS_LIST, example: ['audit@example.com'] })
+  @IsOptional()
+  @IsAddressList()
+  bcc?: AddressInput | AddressInput[];
+
+  /** Where replies should go, when not to the sender. */
+  @ApiPropertyOptional({ ...ADDRESS, example: 'support@example.com' })
+  @IsOptional()
+  @IsAddress()
+  replyTo?: AddressInput;
+
+  /**
+   * 1 to 998 characters, no line breaks; any Unicode.
+   * @example "Your order has shipped 📦"
+   */
+  @IsString()
+  @Length(1, 998)
+  @Matches(NO_LINE_BREAKS, { message: 'subject must not contain CR or LF' })
+  subject: string;
+
+  /**
+   * Plain-text body. At least one of text and html is required; with both, mail clients choose.
+   * @example "Hello Ann, your order is on its way."
+   */
+  @ValidateIf((body: SendEmailDto) => body.text !== undefined || body.html === undefined)
+  @IsDefined({ message: 'text or html is required' })
+  @IsString()
+  text?: string;
+
+  /**
+   * HTML body.
+   * @example "<p>Hello Ann, your order is on its way.</p>"
+   */
+  @IsOptional()
+  @IsString()
+  html?: string;
+
+  /** Extra headers. From, To, Subject and other headers mailroute sets itself are refused. */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'X-Campaign': 'autumn-sale' },
+  })
+  @IsOptional()
+  @IsHeaderMap()
+  headers?: Record<string, string>;
+
+  /**
+   * Labels for grouping and searching messages: up to 10, each 1-64 of A-Z a-z 0-9 _ . : -
+   * @example ["order-shipped"]
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  @Matches(TAG, { each: true, message: 'each tag must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  tags?: string[];
+
+  /** Your own string values kept with the message and shown when you read it back (up to 50 keys). */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { orderId: '1042' },
+  })
+  @IsOptional()
+  @IsStringMap({ maxEntries: 50, maxKeyLength: 64, maxValueLength: 1000 })
+  metadata?: Record<string, string>;
+}

@@ -1,0 +1,34 @@
+import type { OutgoingEmail } from '../providers/providers.module';
+
+export const EMAIL_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+
+export interface ErrorDetail {
+  /** `transient`: the provider could not send now; `permanent`: the provider refused the message. */
+  type: 'transient' | 'permanent';
+  message: string;
+}
+
+/** One try of one provider. */
+export interface Attempt {
+  provider: string;
+  /** Which delivery round (1 = first) the attempt belongs to; a round tries providers in order. */
+  round: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: 'sent' | 'failed';
+  providerMessageId?: string;
+  error?: ErrorDetail;
+}
+
+/** What the store keeps about a message: the message itself, where it is, and how it got there. */
+export interface EmailRecord {
+  email: OutgoingEmail;
+  status: EmailStatus;
+  createdAt: string;
+  updatedAt: string;
+  provider?: string;
+  providerMessageId?: string;
+  error?: ErrorDetail;
+  attempts: Attempt[];
+}

@@ -1,0 +1,63 @@
+import { InjectQueue } from '@nestjs/bull';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { Job, Queue } from 'bull';
+import { AppConfig } from '../config/config.module';
+import { ProviderRegistry } from '../providers/providers.module';
+import { deliverWithFailover } from './failover.policy';
+import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
+import { MessageStore } from './message.store';
+import { withTimeout } from './with-timeout';
+
+/** Raised to hand a message back to Bull for another round after its backoff. */
+export class RoundFailedError extends Error {
+  override readonly name = 'RoundFailedError';
+}
+
+/**
+ * The Bull worker for the mail queue: each job is one delivery round through the providers in priority
+ * order. Registered with `queue.process` rather than `@Process` because its concurrency comes from
+ * configuration, which a decorator argument cannot read.
+ */
+@Injectable()
+export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(MailProcessor.name);
+
+  constructor(
+    @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
+    private readonly store: MessageStore,
+    private readonly registry: ProviderRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.queue.on('error', (error) => this.logger.warn(`mail queue: ${error.message}`));
+    this.queue
+      .process(this.config.mail.concurrency, (job: Job<DeliveryJob>) => this.deliver(job))
+      .catch((error: Error) => this.logger.error(`mail worker stopped: ${error.message}`));
+  }
+
+  /** Lets in-flight sends finish, up to SHUTDOWN_TIMEOUT_MS; unfinished jobs are picked up again as stalled. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await withTimeout(this.queue.close(), this.config.shutdownTimeoutMs, 'draining the mail queue').catch(
+      (error: Error) => this.logger.warn(error.message),
+    );
+  }
+
+  async deliver(job: Job<DeliveryJob>): Promise<void> {
+    const { id } = job.data;
+    const record = await this.store.find(id);
+    if (!record || record.status === 'sent' || record.status === 'failed') return;
+
+    const round = job.attemptsMade + 1;
+    await this.store.setStatus(id, 'sending');
+    const outcome = await deliverWithFailover(record.email, this.registry.ordered, round, (attempt) =>
+      this.store.recordAttempt(id, attempt),
+    );
+    if (outcome.kind === 'sent') return this.store.markSent(id, outcome.provider, outcome.providerMessageId);
+    if (outcome.kind === 'rejected' || round >= (job.opts.attempts ?? 1)) {
+      return this.store.markFailed(id, outcome.error);
+    }
+    await this.store.setStatus(id, 'queued');
+    throw new RoundFailedError(`round ${round}: every provider failed; last error: ${outcome.error.message}`);
+  }
+}

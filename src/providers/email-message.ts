@@ -1,0 +1,21 @@
+export interface EmailAddress {
+  email: string;
+  name?: string;
+}
+
+/** A validated, normalised message as every adapter receives it. */
+export interface OutgoingEmail {
+  /** mailroute's id for the message; stable across retries and providers. */
+  id: string;
+  from: EmailAddress;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  bcc: EmailAddress[];
+  replyTo?: EmailAddress;
+  subject: string;
+  text?: string;
+  html?: string;
+  headers: Record<string, string>;
+  tags: string[];
+  metadata: Record<string, string>;
+}

@@ -1,0 +1,13 @@
+import { EmailProvider } from './email-provider';
+
+/**
+ * The configured adapters in priority order (the order of MAIL_PROVIDERS): what the rest of the
+ * application injects to send, without knowing which adapters exist.
+ */
+export class ProviderRegistry {
+  constructor(readonly ordered: readonly EmailProvider[]) {}
+
+  get names(): string[] {
+    return this.ordered.map((provider) => provider.name);
+  }
+}

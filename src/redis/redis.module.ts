@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { RedisConnection } from './redis-connection';
+
+@Global()
+@Module({
+  providers: [{ provide: RedisConnection, inject: [AppConfig], useFactory: RedisConnection.open }],
+  exports: [RedisConnection],
+})
+export class RedisModule {}
+
+export { RedisConnection } from './redis-connection';
