@@ -1,6 +1,7 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { BodyParserErrorsFilter } from './body-parser-errors.filter';
 import { AppConfig } from './config/config.module';
 
 /**
@@ -18,6 +19,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       stopAtFirstError: true,
     }),
   );
+  app.useGlobalFilters(new BodyParserErrorsFilter(app.getHttpAdapter()));
   if (config.http.docsEnabled) mountDocs(app);
   return app;
 }

@@ -14,4 +14,4 @@ import { AppConfig, loadConfig } from './app-config';
 })
 export class ConfigModule {}
 
-export { AppConfig, ConfigurationError } from './app-config';
+export { AppConfig, ConfigurationError, loadConfig } from './app-config';

@@ -1,0 +1,17 @@
+// Unit tests live beside the code (*.spec.ts); end-to-end tests in test/ (*.e2e-spec.ts) run the real
+// application against throwaway Redis servers. The Swagger plugin runs here too, so /docs in tests is
+// the document users get.
+const transform = {
+  '^.+\\.ts$': [
+    'ts-jest',
+    { tsconfig: 'tsconfig.json', astTransformers: { before: ['<rootDir>/test/support/swagger-plugin.js'] } },
+  ],
+};
+const common = { rootDir: __dirname, moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'node', transform };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 30_000 },
+  ],
+};

@@ -1,0 +1,147 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { ThrowawayRedis } from './support/redis';
+import { TestApp } from './support/test-app';
+import { RedisConnection } from '../src/redis/redis.module';
+
+const message = {
+  from: 'Shop <app@example.com>',
+  to: ['ann@example.com', { email: 'bob@example.com', name: 'Böb Ünicode' }],
+  cc: 'Carol <carol@example.com>',
+  bcc: ['audit@example.com'],
+  replyTo: { email: 'support@example.com', name: 'Support' },
+  subject: 'Your order has shipped 📦',
+  text: 'Hello, it is on its way.',
+  html: '<p>Hello, it is on its way.</p>',
+  headers: { 'X-Campaign': 'autumn' },
+  tags: ['order-shipped'],
+  metadata: { orderId: '1042' },
+};
+
+describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
+  let redis: ThrowawayRedis;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    redis = await ThrowawayRedis.start();
+    app = await TestApp.start({ redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+  });
+
+  const storedMessages = async () =>
+    (await app.app.get(RedisConnection).client.keys('mailroute:email:*'))
+      .filter((key) => !key.endsWith(':attempts'))
+      .sort();
+
+  it('answers 202 with the id and a Location, and delivers the message as an .eml file', async () => {
+    const accepted = await app.send(message).expect(202);
+    expect(accepted.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued' });
+    expect(accepted.headers.location).toBe(`/v1/emails/${accepted.body.id}`);
+
+    const sent = await app.waitForStatus(accepted.body.id, ['sent', 'failed']);
+    expect(sent).toMatchObject({
+      id: accepted.body.id,
+      status: 'sent',
+      provider: 'outbox',
+      from: { email: 'app@example.com', name: 'Shop' },
+      to: [{ email: 'ann@example.com' }, { email: 'bob@example.com', name: 'Böb Ünicode' }],
+      cc: [{ email: 'carol@example.com', name: 'Carol' }],
+      bcc: [{ email: 'audit@example.com' }],
+      replyTo: { email: 'support@example.com', name: 'Support' },
+      subject: message.subject,
+      tags: ['order-shipped'],
+      metadata: { orderId: '1042' },
+    });
+    expect(sent.attempts).toEqual([
+      {
+        provider: 'outbox',
+        round: 1,
+        startedAt: expect.any(String),
+        durationMs: expect.any(Number),
+        outcome: 'sent',
+        providerMessageId: sent.providerMessageId,
+      },
+    ]);
+
+    const files = readdirSync(app.outboxDir).filter((name) => name.endsWith('.eml'));
+    expect(files).toHaveLength(1);
+    const parsed = await simpleParser(readFileSync(join(app.outboxDir, files[0])));
+    expect(parsed.messageId).toBe(sent.providerMessageId);
+    expect(parsed.subject).toBe(message.subject);
+    expect(parsed.text?.trim()).toBe(message.text);
+    expect(parsed.headers.get('x-campaign')).toBe('autumn');
+  });
+
+  it('can be read back at once: a 202 is never followed by a 404', async () => {
+    const accepted = await app.send({ ...message, tags: [] }).expect(202);
+    const immediately = await app.http.get(`/v1/emails/${accepted.body.id}`).expect(200);
+    expect(['queued', 'sending', 'sent']).toContain(immediately.body.status);
+  });
+
+  it.each([
+    ['to', { ...message, to: 'not-an-address' }, /^to has an invalid email address/],
+    ['to', { ...message, to: [] }, /^to must contain at least one address/],
+    ['from', { ...message, from: undefined }, /^from is required/],
+    ['subject', { ...message, subject: 'a\r\nBcc: victim@example.com' }, /^subject must not contain CR or LF/],
+    ['text/html', { ...message, text: undefined, html: undefined }, /^text or html is required/],
+    ['headers', { ...message, headers: { Subject: 'x' } }, /^headers\.Subject cannot be set/],
+    ['unknown field', { ...message, priority: 'high' }, /^property priority should not exist/],
+  ])('refuses a bad %s with 400 naming the field, and stores nothing', async (_field, body, expected) => {
+    const before = await storedMessages();
+    const response = await app.send(body).expect(400);
+    expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(response.body.message).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+    expect(await storedMessages()).toEqual(before);
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const response = await app.send({ ...message, text: 'x'.repeat(11 * 1024 * 1024) }).expect(413);
+    expect(response.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' });
+  });
+
+  it('answers 400 with the JSON error body for malformed JSON', async () => {
+    const response = await app.http.post('/v1/emails').set('content-type', 'application/json').send('{"to":').expect(400);
+    expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+  });
+
+  it('answers 404 for an unknown id and 400 for an id of another format', async () => {
+    await app.http.get('/v1/emails/0b8a3c51-9b5e-4c43-8f4e-3f9a9d0c1e2a').expect(404);
+    const bad = await app.http.get('/v1/emails/not-an-id').expect(400);
+    expect(bad.body.statusCode).toBe(400);
+  });
+
+  it('serves the OpenAPI document with the request schema, examples and error responses', async () => {
+    const { body } = await app.http.get('/docs-json').expect(200);
+    const post = body.paths['/v1/emails'].post;
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['202', '400', '413', '503']));
+    const schema = body.components.schemas.SendEmailDto;
+    expect(schema.required).toEqual(expect.arrayContaining(['to', 'subject']));
+    expect(schema.properties.subject.example).toBe('Your order has shipped 📦');
+    expect(body.paths['/v1/emails/{id}'].get.responses['404']).toBeDefined();
+    await app.http.get('/docs').expect(200);
+  });
+});
+
+describe('MAIL_DEFAULT_FROM', () => {
+  let redis: ThrowawayRedis;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    redis = await ThrowawayRedis.start();
+    app = await TestApp.start({ redisUrl: redis.url, env: { MAIL_DEFAULT_FROM: 'Mailroute <noreply@example.com>' } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+  });
+
+  it('is the sender when the request has no from', async () => {
+    const accepted = await app.send({ to: 'ann@example.com', subject: 'Hi', text: 'Hello' }).expect(202);
+    const sent = await app.waitForStatus(accepted.body.id, ['sent', 'failed']);
+    expect(sent.from).toEqual({ email: 'noreply@example.com', name: 'Mailroute' });
+  });
+});

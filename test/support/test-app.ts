@@ -1,0 +1,73 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { AppConfig, loadConfig } from '../../src/config/config.module';
+import { createProviders } from '../../src/providers/provider.catalog';
+import { EmailProvider, ProviderRegistry } from '../../src/providers/providers.module';
+import { pollUntil } from './poll';
+
+export interface TestAppOptions {
+  redisUrl: string;
+  env?: Record<string, string>;
+  /** Adapters to put before the configured ones, in priority order. */
+  extraProviders?: EmailProvider[];
+}
+
+/**
+ * The real AppModule with configuration from `env` instead of the process environment, the same
+ * HTTP pipeline as main.ts, and an outbox in a fresh temporary directory.
+ */
+export class TestApp {
+  private constructor(
+    readonly app: NestExpressApplication,
+    readonly outboxDir: string,
+  ) {}
+
+  static async start({ redisUrl, env = {}, extraProviders = [] }: TestAppOptions): Promise<TestApp> {
+    const outboxDir = mkdtempSync(join(tmpdir(), 'mailroute-outbox-'));
+    const config = loadConfig({
+      REDIS_URL: redisUrl,
+      MAIL_OUTBOX_DIR: outboxDir,
+      MAIL_RETRY_BASE_MS: '20',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+      ...env,
+    });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .overrideProvider(AppConfig)
+      .useValue(config)
+      .overrideProvider(ProviderRegistry)
+      .useFactory({ factory: () => new ProviderRegistry([...extraProviders, ...createProviders(config)]) })
+      .compile();
+    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+    configureApp(app);
+    await app.init();
+    return new TestApp(app, outboxDir);
+  }
+
+  get http() {
+    return request(this.app.getHttpServer());
+  }
+
+  send(body: object) {
+    return this.http.post('/v1/emails').send(body);
+  }
+
+  /** Polls the API until the message reaches one of `statuses`. */
+  async waitForStatus(id: string, statuses: string[]) {
+    const response = await pollUntil(
+      () => this.http.get(`/v1/emails/${id}`),
+      (res) => res.status === 200 && statuses.includes(res.body.status),
+    );
+    return response.body;
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    rmSync(this.outboxDir, { recursive: true, force: true });
+  }
+}
