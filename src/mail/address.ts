@@ -46,6 +46,7 @@ function parseAddressString(value: string): ParsedAddress {
   const parsed = addressparser(value.trim(), { flatten: true });
   if (parsed.length !== 1) return { problem: `must be exactly one address (${FORMS})` };
   const [{ address, name }] = parsed;
+  if (!address) return { problem: `has an invalid email address "${value.trim()}"` };
   return checked({ email: address, name: name || undefined });
 }
 

@@ -36,11 +36,17 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
       .catch((error: Error) => this.logger.error(`mail worker stopped: ${error.message}`));
   }
 
-  /** Lets in-flight sends finish, up to SHUTDOWN_TIMEOUT_MS; unfinished jobs are picked up again as stalled. */
+  /**
+   * Lets in-flight sends finish, up to SHUTDOWN_TIMEOUT_MS. Past that (or with Redis gone) the connections
+   * are dropped; unfinished jobs are then picked up again as stalled by the next worker.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await withTimeout(this.queue.close(), this.config.shutdownTimeoutMs, 'draining the mail queue').catch(
-      (error: Error) => this.logger.warn(error.message),
-    );
+    try {
+      await withTimeout(this.queue.close(), this.config.shutdownTimeoutMs, 'draining the mail queue');
+    } catch (error) {
+      this.logger.warn(`${(error as Error).message}; closing the connections`);
+      this.queue.clients.forEach((client) => client.disconnect());
+    }
   }
 
   async deliver(job: Job<DeliveryJob>): Promise<void> {

@@ -9,7 +9,8 @@ import { toMimeMessage } from './mime-message';
 
 /**
  * Delivers into a directory as RFC 5322 `.eml` files, one per message: the default when no real provider
- * is configured, so that a new install can be seen working and mail opened in any mail client.
+ * is configured, so that a new install can be seen working and mail opened in any mail client. A file
+ * is the sender's copy, like a Sent folder: it keeps the Bcc header that a real transport would strip.
  */
 export class OutboxProvider extends EmailProvider {
   readonly name = 'outbox';

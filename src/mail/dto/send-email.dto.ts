@@ -32,6 +32,9 @@ const ADDRESS_LIST = { oneOf: [...ADDRESS.oneOf, { type: 'array', items: ADDRESS
 const NO_LINE_BREAKS = /^[^\r\n]*$/;
 const TAG = /^[A-Za-z0-9_.:-]{1,64}$/;
 
+// class-validator runs a property's decorators bottom-up and the API stops at a property's first error,
+// so the most basic check of each property is the one nearest to it.
+
 /**
  * One message to send. Addresses take any of three forms: `"ann@example.com"`,
  * `"Ann <ann@example.com>"` or `{ "email": "ann@example.com", "name": "Ann" }`.
@@ -69,9 +72,9 @@ export class SendEmailDto {
    * 1 to 998 characters, no line breaks; any Unicode.
    * @example "Your order has shipped 📦"
    */
-  @IsString()
-  @Length(1, 998)
   @Matches(NO_LINE_BREAKS, { message: 'subject must not contain CR or LF' })
+  @Length(1, 998)
+  @IsString()
   subject: string;
 
   /**
@@ -79,8 +82,8 @@ export class SendEmailDto {
    * @example "Hello Ann, your order is on its way."
    */
   @ValidateIf((body: SendEmailDto) => body.text !== undefined || body.html === undefined)
-  @IsDefined({ message: 'text or html is required' })
   @IsString()
+  @IsDefined({ message: 'text or html is required' })
   text?: string;
 
   /**
@@ -106,10 +109,10 @@ export class SendEmailDto {
    * @example ["order-shipped"]
    */
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsString({ each: true })
   @Matches(TAG, { each: true, message: 'each tag must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  @IsString({ each: true })
+  @ArrayMaxSize(10)
+  @IsArray()
   tags?: string[];
 
   /** Your own string values kept with the message and shown when you read it back (up to 50 keys). */

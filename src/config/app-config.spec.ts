@@ -1,0 +1,48 @@
+import { ConfigurationError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('runs on defaults with an empty environment: embedded Redis, outbox provider', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ port: 3000, host: '127.0.0.1', bodyLimit: '10mb', docsEnabled: true });
+    expect(config.redis.url).toBeUndefined();
+    expect(config.mail).toMatchObject({
+      providers: ['outbox'],
+      maxAttempts: 5,
+      retryBaseMs: 1000,
+      retentionDays: 30,
+      outboxDir: expect.stringMatching(/data\/outbox$/),
+    });
+  });
+
+  it('reads and converts every variable it is given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      REDIS_URL: 'redis://redis:6379/2',
+      MAIL_PROVIDERS: 'outbox , other',
+      MAIL_MAX_ATTEMPTS: '3',
+      DOCS_ENABLED: 'false',
+    });
+    expect(config.http).toMatchObject({ port: 8080, host: '0.0.0.0', docsEnabled: false });
+    expect(config.redis.url).toBe('redis://redis:6379/2');
+    expect(config.mail.providers).toEqual(['outbox', 'other']);
+    expect(config.mail.maxAttempts).toBe(3);
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT must be an integer/],
+    ['PORT', '70000', /PORT must not be greater than 65535/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['MAIL_PROVIDERS', 'outbox;smtp', /MAIL_PROVIDERS must be a comma-separated list/],
+    ['MAIL_MAX_ATTEMPTS', '0', /MAIL_MAX_ATTEMPTS must not be less than 1/],
+    ['DOCS_ENABLED', 'maybe', /DOCS_ENABLED must be a boolean/],
+    ['HTTP_BODY_LIMIT', 'big', /HTTP_BODY_LIMIT must be a size/],
+  ])('stops with a message naming %s when it is %j', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigurationError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: 'x', MAIL_MAX_ATTEMPTS: 'y' })).toThrow(/PORT[\s\S]*MAIL_MAX_ATTEMPTS/);
+  });
+});

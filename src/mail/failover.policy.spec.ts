@@ -1,0 +1,116 @@
+import {
+  EmailProvider,
+  OutgoingEmail,
+  PermanentProviderError,
+  ProviderHealth,
+  SendResult,
+  TransientProviderError,
+} from '../providers/providers.module';
+import { Attempt } from './email-record';
+import { deliverWithFailover } from './failover.policy';
+
+const email: OutgoingEmail = {
+  id: 'a5f1c2d4-0000-4000-8000-000000000001',
+  from: { email: 'app@example.com' },
+  to: [{ email: 'ann@example.com' }],
+  cc: [],
+  bcc: [],
+  subject: 'Hi',
+  text: 'Hello',
+  headers: {},
+  tags: [],
+  metadata: {},
+};
+
+class StubProvider extends EmailProvider {
+  calls = 0;
+  constructor(
+    readonly name: string,
+    private readonly answer: () => Promise<SendResult>,
+  ) {
+    super();
+  }
+  async send(): Promise<SendResult> {
+    this.calls += 1;
+    return this.answer();
+  }
+  async check(): Promise<ProviderHealth> {
+    return { status: 'up' };
+  }
+}
+
+const accepting = (name: string) => new StubProvider(name, async () => ({ providerMessageId: `${name}-id` }));
+const failing = (name: string, error: Error) => new StubProvider(name, async () => Promise.reject(error));
+
+async function run(providers: EmailProvider[], round = 1) {
+  const attempts: Attempt[] = [];
+  const outcome = await deliverWithFailover(email, providers, round, async (attempt) => {
+    attempts.push(attempt);
+  });
+  return { outcome, attempts };
+}
+
+describe('deliverWithFailover', () => {
+  it('sends through the first provider and tries no other', async () => {
+    const [first, second] = [accepting('first'), accepting('second')];
+    const { outcome, attempts } = await run([first, second], 2);
+    expect(outcome).toEqual({ kind: 'sent', provider: 'first', providerMessageId: 'first-id' });
+    expect(second.calls).toBe(0);
+    expect(attempts).toEqual([
+      {
+        provider: 'first',
+        round: 2,
+        startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        durationMs: expect.any(Number),
+        outcome: 'sent',
+        providerMessageId: 'first-id',
+      },
+    ]);
+  });
+
+  it('moves down the priority order past transient errors', async () => {
+    const providers = [
+      failing('a', new TransientProviderError('a: 503')),
+      failing('b', new TransientProviderError('b: timeout')),
+      accepting('c'),
+    ];
+    const { outcome, attempts } = await run(providers);
+    expect(outcome).toEqual({ kind: 'sent', provider: 'c', providerMessageId: 'c-id' });
+    expect(attempts.map((a) => [a.provider, a.outcome, a.error])).toEqual([
+      ['a', 'failed', { type: 'transient', message: 'a: 503' }],
+      ['b', 'failed', { type: 'transient', message: 'b: timeout' }],
+      ['c', 'sent', undefined],
+    ]);
+  });
+
+  it('stops at a permanent error: the message itself is bad', async () => {
+    const next = accepting('next');
+    const { outcome, attempts } = await run([failing('a', new PermanentProviderError('400: bad address')), next]);
+    expect(outcome).toEqual({ kind: 'rejected', error: { type: 'permanent', message: '400: bad address' } });
+    expect(next.calls).toBe(0);
+    expect(attempts).toHaveLength(1);
+  });
+
+  it('reports exhaustion with the last error when every provider fails transiently', async () => {
+    const { outcome, attempts } = await run([
+      failing('a', new TransientProviderError('a: 503')),
+      failing('b', new TransientProviderError('b: 429')),
+    ]);
+    expect(outcome).toEqual({ kind: 'exhausted', error: { type: 'transient', message: 'b: 429' } });
+    expect(attempts).toHaveLength(2);
+  });
+
+  it('treats an unclassified error as transient so the message is retried, not lost', async () => {
+    const { outcome } = await run([failing('a', new Error('socket hang up')), accepting('b')]);
+    expect(outcome).toMatchObject({ kind: 'sent', provider: 'b' });
+  });
+
+  it('does not mistake a failure to record the attempt for a provider failure', async () => {
+    const second = accepting('second');
+    const broken = deliverWithFailover(email, [accepting('first'), second], 1, async () => {
+      throw new Error('redis down');
+    });
+    await expect(broken).rejects.toThrow('redis down');
+    expect(second.calls).toBe(0);
+  });
+});
