@@ -6,7 +6,10 @@ import { configureApp } from './app.setup';
 import { AppConfig } from './config/config.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bodyParser: false,
+    abortOnError: false,
+  });
   configureApp(app);
   app.enableShutdownHooks();
   const { port, host } = app.get(AppConfig).http;

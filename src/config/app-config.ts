@@ -25,7 +25,6 @@ export class AppConfig {
     outboxDir: string;
   };
   readonly shutdownTimeoutMs: number;
-  readonly logLevel: string;
 
   constructor(env: EnvironmentSchema) {
     this.http = {
@@ -45,7 +44,6 @@ export class AppConfig {
       outboxDir: resolve(env.MAIL_OUTBOX_DIR),
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
-    this.logLevel = env.LOG_LEVEL;
   }
 }
 
@@ -56,7 +54,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
   );
   const schema = plainToInstance(EnvironmentSchema, present, { exposeDefaultValues: true });
-  const errors = validateSync(schema, { skipMissingProperties: false });
+  const errors = validateSync(schema, { stopAtFirstError: true });
   if (errors.length > 0) {
     const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}));
     throw new ConfigurationError(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);

@@ -1,7 +1,6 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
-  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -22,19 +21,22 @@ const toBoolean = ({ value }: { value: unknown }) => {
   return value;
 };
 
+// Each variable reports its first error only, and class-validator checks bottom-up: the type check sits
+// nearest to the property so that "PORT=abc" is told it is not an integer.
+
 /**
  * The environment variables mailroute reads, with their defaults. Validation names the variable, so a
  * typo stops the start with a line the operator can act on.
  */
 export class EnvironmentSchema {
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(65535)
+  @IsInt()
   PORT = 3000;
 
-  @IsString()
   @MinLength(1)
+  @IsString()
   HOST = '127.0.0.1';
 
   @IsOptional()
@@ -54,30 +56,30 @@ export class EnvironmentSchema {
   MAIL_DEFAULT_FROM?: string;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(100)
+  @IsInt()
   MAIL_MAX_ATTEMPTS = 5;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
+  @IsInt()
   MAIL_RETRY_BASE_MS = 1000;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(3650)
+  @IsInt()
   MAIL_RETENTION_DAYS = 30;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
   @Max(1000)
+  @IsInt()
   MAIL_CONCURRENCY = 10;
 
-  @IsString()
   @MinLength(1)
+  @IsString()
   MAIL_OUTBOX_DIR = './data/outbox';
 
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'HTTP_BODY_LIMIT must be a size such as 10mb, 512kb or 1048576b' })
@@ -88,10 +90,8 @@ export class EnvironmentSchema {
   DOCS_ENABLED = true;
 
   @Transform(toInt)
-  @IsInt()
   @Min(0)
+  @IsInt()
   SHUTDOWN_TIMEOUT_MS = 10000;
 
-  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
-  LOG_LEVEL = 'log';
 }
