@@ -93,5 +93,4 @@ export class EnvironmentSchema {
   @Min(0)
   @IsInt()
   SHUTDOWN_TIMEOUT_MS = 10000;
-
 }
