@@ -1,9 +1,8 @@
+import { ScriptedProvider } from '../../test/support/scripted.provider';
 import {
   EmailProvider,
   OutgoingEmail,
   PermanentProviderError,
-  ProviderHealth,
-  SendResult,
   TransientProviderError,
 } from '../providers/providers.module';
 import { Attempt } from './email-record';
@@ -22,25 +21,8 @@ const email: OutgoingEmail = {
   metadata: {},
 };
 
-class StubProvider extends EmailProvider {
-  calls = 0;
-  constructor(
-    readonly name: string,
-    private readonly answer: () => Promise<SendResult>,
-  ) {
-    super();
-  }
-  async send(): Promise<SendResult> {
-    this.calls += 1;
-    return this.answer();
-  }
-  async check(): Promise<ProviderHealth> {
-    return { status: 'up' };
-  }
-}
-
-const accepting = (name: string) => new StubProvider(name, async () => ({ providerMessageId: `${name}-id` }));
-const failing = (name: string, error: Error) => new StubProvider(name, async () => Promise.reject(error));
+const accepting = (name: string) => new ScriptedProvider(name, ['accept']);
+const failing = (name: string, error: Error) => new ScriptedProvider(name, [error]);
 
 async function run(providers: EmailProvider[], round = 1) {
   const attempts: Attempt[] = [];
@@ -54,7 +36,7 @@ describe('deliverWithFailover', () => {
   it('sends through the first provider and tries no other', async () => {
     const [first, second] = [accepting('first'), accepting('second')];
     const { outcome, attempts } = await run([first, second], 2);
-    expect(outcome).toEqual({ kind: 'sent', provider: 'first', providerMessageId: 'first-id' });
+    expect(outcome).toEqual({ kind: 'sent', provider: 'first', providerMessageId: 'first-id-1' });
     expect(second.calls).toBe(0);
     expect(attempts).toEqual([
       {
@@ -63,7 +45,7 @@ describe('deliverWithFailover', () => {
         startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         durationMs: expect.any(Number),
         outcome: 'sent',
-        providerMessageId: 'first-id',
+        providerMessageId: 'first-id-1',
       },
     ]);
   });
@@ -75,7 +57,7 @@ describe('deliverWithFailover', () => {
       accepting('c'),
     ];
     const { outcome, attempts } = await run(providers);
-    expect(outcome).toEqual({ kind: 'sent', provider: 'c', providerMessageId: 'c-id' });
+    expect(outcome).toEqual({ kind: 'sent', provider: 'c', providerMessageId: 'c-id-1' });
     expect(attempts.map((a) => [a.provider, a.outcome, a.error])).toEqual([
       ['a', 'failed', { type: 'transient', message: 'a: 503' }],
       ['b', 'failed', { type: 'transient', message: 'b: timeout' }],

@@ -37,16 +37,15 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * Lets in-flight sends finish, up to SHUTDOWN_TIMEOUT_MS. Past that (or with Redis gone) the connections
-   * are dropped; unfinished jobs are then picked up again as stalled by the next worker.
+   * Lets in-flight sends finish, up to SHUTDOWN_TIMEOUT_MS; a job cut off is picked up again as stalled by
+   * the next worker. Bull's close() leaves connections that had lost Redis trying to reconnect, so they
+   * are dropped explicitly.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    try {
-      await withTimeout(this.queue.close(), this.config.shutdownTimeoutMs, 'draining the mail queue');
-    } catch (error) {
-      this.logger.warn(`${(error as Error).message}; closing the connections`);
-      this.queue.clients.forEach((client) => client.disconnect());
-    }
+    await withTimeout(this.queue.close(), this.config.shutdownTimeoutMs, 'draining the mail queue').catch(
+      (error: Error) => this.logger.warn(error.message),
+    );
+    this.queue.clients.forEach((client) => client.disconnect());
   }
 
   async deliver(job: Job<DeliveryJob>): Promise<void> {

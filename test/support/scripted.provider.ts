@@ -7,7 +7,8 @@ import {
   TransientProviderError,
 } from '../../src/providers/providers.module';
 
-export type Behaviour = 'accept' | 'transient' | 'permanent';
+/** Accept, fail with a typed error of that kind, or throw exactly this error. */
+export type Behaviour = 'accept' | 'transient' | 'permanent' | Error;
 
 /**
  * A stand-in for an external provider that answers each send as scripted (the last behaviour repeats)
@@ -15,7 +16,7 @@ export type Behaviour = 'accept' | 'transient' | 'permanent';
  */
 export class ScriptedProvider extends EmailProvider {
   readonly received: OutgoingEmail[] = [];
-  private calls = 0;
+  calls = 0;
 
   constructor(
     readonly name: string,
@@ -30,8 +31,9 @@ export class ScriptedProvider extends EmailProvider {
     this.calls += 1;
     if (behaviour === 'transient') throw new TransientProviderError(`${this.name} is unavailable (503)`);
     if (behaviour === 'permanent') throw new PermanentProviderError(`${this.name} rejected the message (400)`);
+    if (behaviour instanceof Error) throw behaviour;
     this.received.push(email);
-    return { providerMessageId: `${this.name}-${this.received.length}` };
+    return { providerMessageId: `${this.name}-id-${this.received.length}` };
   }
 
   async check(): Promise<ProviderHealth> {
