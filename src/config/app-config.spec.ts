@@ -5,12 +5,13 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.http).toEqual({ port: 3000, host: '127.0.0.1', bodyLimit: '10mb', docsEnabled: true });
     expect(config.redis.url).toBeUndefined();
-    expect(config.mail).toMatchObject({
-      providers: ['outbox'],
-      maxAttempts: 5,
-      retryBaseMs: 1000,
-      retentionDays: 30,
-      outboxDir: expect.stringMatching(/data\/outbox$/),
+    expect(config.mail).toMatchObject({ maxAttempts: 5, retryBaseMs: 1000, retentionDays: 30 });
+    expect(config.providers).toMatchObject({
+      order: undefined,
+      outbox: { dir: expect.stringMatching(/data\/outbox$/) },
+      sendgrid: undefined,
+      mailgun: undefined,
+      smtp: undefined,
     });
   });
 
@@ -25,7 +26,7 @@ describe('loadConfig', () => {
     });
     expect(config.http).toMatchObject({ port: 8080, host: '0.0.0.0', docsEnabled: false });
     expect(config.redis.url).toBe('redis://redis:6379/2');
-    expect(config.mail.providers).toEqual(['outbox', 'other']);
+    expect(config.providers.order).toEqual(['outbox', 'other']);
     expect(config.mail.maxAttempts).toBe(3);
   });
 

@@ -16,13 +16,22 @@ export class AppConfig {
   /** `url` is undefined when mailroute should start its own embedded Redis in `dataDir`. */
   readonly redis: { url?: string; dataDir: string };
   readonly mail: {
-    providers: string[];
     defaultFrom?: string;
     maxAttempts: number;
     retryBaseMs: number;
     retentionDays: number;
     concurrency: number;
-    outboxDir: string;
+  };
+  /** Credentials are present only for the providers whose variables are set. */
+  readonly providers: {
+    /** MAIL_PROVIDERS as given; undefined means "every provider with credentials, else the outbox". */
+    order?: string[];
+    sendTimeoutMs: number;
+    checkIntervalMs: number;
+    outbox: { dir: string };
+    sendgrid?: { apiKey: string; apiUrl: string };
+    mailgun?: { apiKey: string; domain: string; apiUrl: string };
+    smtp?: { url: string; poolSize: number };
   };
   readonly shutdownTimeoutMs: number;
 
@@ -35,17 +44,30 @@ export class AppConfig {
     };
     this.redis = { url: env.REDIS_URL, dataDir: resolve(env.REDIS_DATA_DIR) };
     this.mail = {
-      providers: env.MAIL_PROVIDERS.split(',').map((name) => name.trim()),
       defaultFrom: env.MAIL_DEFAULT_FROM,
       maxAttempts: env.MAIL_MAX_ATTEMPTS,
       retryBaseMs: env.MAIL_RETRY_BASE_MS,
       retentionDays: env.MAIL_RETENTION_DAYS,
       concurrency: env.MAIL_CONCURRENCY,
-      outboxDir: resolve(env.MAIL_OUTBOX_DIR),
+    };
+    this.providers = {
+      order: env.MAIL_PROVIDERS?.split(',').map((name) => name.trim()),
+      sendTimeoutMs: env.MAIL_SEND_TIMEOUT_MS,
+      checkIntervalMs: env.PROVIDER_CHECK_INTERVAL_MS,
+      outbox: { dir: resolve(env.MAIL_OUTBOX_DIR) },
+      sendgrid: env.SENDGRID_API_KEY
+        ? { apiKey: env.SENDGRID_API_KEY, apiUrl: withoutTrailingSlash(env.SENDGRID_API_URL) }
+        : undefined,
+      mailgun: env.MAILGUN_API_KEY
+        ? { apiKey: env.MAILGUN_API_KEY, domain: env.MAILGUN_DOMAIN!, apiUrl: withoutTrailingSlash(env.MAILGUN_API_URL) }
+        : undefined,
+      smtp: env.SMTP_URL ? { url: env.SMTP_URL, poolSize: env.SMTP_POOL_SIZE } : undefined,
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
   }
 }
+
+const withoutTrailingSlash = (url: string) => url.replace(/\/$/, '');
 
 /** Reads and validates `env`; throws a ConfigurationError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
@@ -55,8 +77,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   );
   const schema = plainToInstance(EnvironmentSchema, present, { exposeDefaultValues: true });
   const errors = validateSync(schema, { stopAtFirstError: true });
-  if (errors.length > 0) {
-    const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+  const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+  if (schema.MAILGUN_API_KEY && !schema.MAILGUN_DOMAIN) {
+    lines.push('MAILGUN_DOMAIN is required when MAILGUN_API_KEY is set');
+  }
+  if (lines.length > 0) {
     throw new ConfigurationError(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
   }
   return new AppConfig(schema);

@@ -13,6 +13,8 @@ import {
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
+const HTTP_ORIGIN = /^https?:\/\/[^/\s]+\/?$/;
+
 const toBoolean = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const normalised = value.trim().toLowerCase();
@@ -46,10 +48,11 @@ export class EnvironmentSchema {
   @IsString()
   REDIS_DATA_DIR = './data/redis';
 
+  @IsOptional()
   @Matches(/^[a-z0-9-]+(\s*,\s*[a-z0-9-]+)*$/, {
-    message: 'MAIL_PROVIDERS must be a comma-separated list of provider names, e.g. "outbox"',
+    message: 'MAIL_PROVIDERS must be a comma-separated list of provider names, e.g. "sendgrid,mailgun"',
   })
-  MAIL_PROVIDERS = 'outbox';
+  MAIL_PROVIDERS?: string;
 
   @IsOptional()
   @IsString()
@@ -81,6 +84,44 @@ export class EnvironmentSchema {
   @MinLength(1)
   @IsString()
   MAIL_OUTBOX_DIR = './data/outbox';
+
+  @Transform(toInt)
+  @Min(100)
+  @IsInt()
+  MAIL_SEND_TIMEOUT_MS = 10000;
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  PROVIDER_CHECK_INTERVAL_MS = 30000;
+
+  @IsOptional()
+  @IsString()
+  SENDGRID_API_KEY?: string;
+
+  @Matches(HTTP_ORIGIN, { message: 'SENDGRID_API_URL must be an http(s) origin without a path, e.g. https://api.sendgrid.com' })
+  SENDGRID_API_URL = 'https://api.sendgrid.com';
+
+  @IsOptional()
+  @IsString()
+  MAILGUN_API_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.-]+$/, { message: 'MAILGUN_DOMAIN must be a domain name, e.g. mg.example.com' })
+  MAILGUN_DOMAIN?: string;
+
+  @Matches(HTTP_ORIGIN, { message: 'MAILGUN_API_URL must be an http(s) origin without a path, e.g. https://api.eu.mailgun.net' })
+  MAILGUN_API_URL = 'https://api.mailgun.net';
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @Transform(toInt)
+  @Min(1)
+  @Max(100)
+  @IsInt()
+  SMTP_POOL_SIZE = 5;
 
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'HTTP_BODY_LIMIT must be a size such as 10mb, 512kb or 1048576b' })
   HTTP_BODY_LIMIT = '10mb';

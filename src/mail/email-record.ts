@@ -18,6 +18,8 @@ export interface Attempt {
   durationMs: number;
   outcome: 'sent' | 'failed';
   providerMessageId?: string;
+  /** The provider's own answer on success, when it gives one (e.g. SMTP's `250 OK: queued as …`). */
+  response?: string;
   error?: ErrorDetail;
 }
 

@@ -47,13 +47,13 @@ export async function deliverWithFailover(
 }
 
 type SendResultOrError =
-  | { outcome: 'sent'; providerMessageId: string }
+  | { outcome: 'sent'; providerMessageId: string; response?: string }
   | { outcome: 'failed'; error: ErrorDetail };
 
 async function sendOnce(provider: EmailProvider, email: OutgoingEmail): Promise<SendResultOrError> {
   try {
-    const { providerMessageId } = await provider.send(email);
-    return { outcome: 'sent', providerMessageId };
+    const { providerMessageId, response } = await provider.send(email);
+    return { outcome: 'sent', providerMessageId, ...(response ? { response } : {}) };
   } catch (thrown) {
     return { outcome: 'failed', error: describe(asProviderError(thrown)) };
   }

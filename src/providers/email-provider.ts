@@ -3,6 +3,14 @@ import { OutgoingEmail } from './email-message';
 export interface SendResult {
   /** The id the provider gave the message, for looking it up in the provider's own logs. */
   providerMessageId: string;
+  /** The provider's own answer, when it says more than the id (e.g. an SMTP server's 250 line). */
+  response?: string;
+}
+
+/** How long an adapter may take to send, and how often it re-checks its credentials and reachability. */
+export interface AdapterTimings {
+  sendTimeoutMs: number;
+  checkIntervalMs: number;
 }
 
 export interface ProviderHealth {

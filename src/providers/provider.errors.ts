@@ -26,3 +26,13 @@ export function asProviderError(error: unknown): ProviderError {
   const message = error instanceof Error ? error.message : String(error);
   return new TransientProviderError(`unexpected error: ${message}`);
 }
+
+/**
+ * Removes credentials from text that came from a provider or a library (an error message may quote a
+ * URL or a header), so that nothing stored, logged or shown can carry them.
+ */
+export function withoutSecrets(text: string, secrets: readonly string[]): string {
+  return secrets
+    .filter((secret) => secret.length >= 4)
+    .reduce((result, secret) => result.split(secret).join('[redacted]'), text);
+}

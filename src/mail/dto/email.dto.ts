@@ -31,6 +31,8 @@ export class AttemptDto {
   outcome: 'sent' | 'failed';
   /** @example "<3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44@example.com>" */
   providerMessageId?: string;
+  /** The provider's own answer, when it gives one. @example "250 2.0.0 OK: queued as 4Xk9Q2" */
+  response?: string;
   error?: ErrorDetailDto;
 }
 

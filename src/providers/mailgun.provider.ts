@@ -1,0 +1,125 @@
+import Mailgun from 'mailgun.js';
+import type { Interfaces, MailgunMessageData } from 'mailgun.js/definitions';
+import { formatAddress } from './address-format';
+import { OutgoingEmail } from './email-message';
+import { AdapterTimings, EmailProvider, ProviderHealth, SendResult } from './email-provider';
+import { HttpFailure, classifyHttpFailure, isCredentialFailure } from './http-failure';
+import { ProviderHealthCache } from './provider-health.cache';
+import { PermanentProviderError, withoutSecrets } from './provider.errors';
+
+export interface MailgunSettings {
+  apiKey: string;
+  domain: string;
+  /** API origin: https://api.mailgun.net (US) or https://api.eu.mailgun.net (EU). */
+  apiUrl: string;
+}
+
+/** Mailgun's documented limits, checked before sending so that the error names the limit. */
+const MAX_RECIPIENTS = 1000;
+const MAX_TAGS = 3;
+const MAX_TAG_LENGTH = 128;
+const MAX_VARIABLES_BYTES = 4096;
+
+/** Mailgun through its official SDK: `POST /v3/{domain}/messages` as a multipart form. */
+export class MailgunProvider extends EmailProvider {
+  readonly name = 'mailgun';
+  private readonly client: Interfaces.IMailgunClient;
+  private readonly health: ProviderHealthCache;
+
+  constructor(
+    private readonly settings: MailgunSettings,
+    timings: AdapterTimings,
+  ) {
+    super();
+    this.client = new Mailgun(FormData).client({
+      username: 'api',
+      key: settings.apiKey,
+      url: settings.apiUrl,
+      timeout: timings.sendTimeoutMs,
+    });
+    this.health = new ProviderHealthCache(timings.checkIntervalMs, () => this.probe());
+  }
+
+  async send(email: OutgoingEmail): Promise<SendResult> {
+    const form = toMailgunForm(email);
+    try {
+      // The SDK's type wants text, html or template known statically; validation guarantees one is set.
+      const answer = await this.client.messages.create(this.settings.domain, form as MailgunMessageData);
+      return { providerMessageId: answer.id ?? '' };
+    } catch (error) {
+      throw this.classify(error);
+    }
+  }
+
+  check(): Promise<ProviderHealth> {
+    return this.health.current();
+  }
+
+  /** The domain lookup proves the key, the domain and the route to the API without sending anything. */
+  private async probe(): Promise<ProviderHealth> {
+    try {
+      await this.client.domains.get(this.settings.domain);
+      return { status: 'up' };
+    } catch (error) {
+      return { status: 'down', error: this.classify(error).message };
+    }
+  }
+
+  private classify(error: unknown) {
+    const failure = describeFailure(error);
+    failure.detail = withoutSecrets(failure.detail, [this.settings.apiKey]);
+    const classified = classifyHttpFailure('mailgun', failure);
+    if (isCredentialFailure(failure.status)) this.health.markDown(classified.message);
+    return classified;
+  }
+}
+
+/** Maps a message onto Mailgun's form fields; throws a PermanentProviderError for what Mailgun would refuse. */
+export function toMailgunForm(email: OutgoingEmail): Record<string, string | string[]> {
+  const variables = { ...email.metadata, 'mailroute-id': email.id };
+  checkLimits(email.to.length + email.cc.length + email.bcc.length, email.tags, variables);
+  const form: Record<string, string | string[]> = {
+    from: formatAddress(email.from),
+    to: email.to.map(formatAddress),
+    subject: email.subject,
+  };
+  if (email.cc.length) form.cc = email.cc.map(formatAddress);
+  if (email.bcc.length) form.bcc = email.bcc.map(formatAddress);
+  if (email.text) form.text = email.text;
+  if (email.html) form.html = email.html;
+  if (email.replyTo) form['h:Reply-To'] = formatAddress(email.replyTo);
+  if (email.tags.length) form['o:tag'] = email.tags;
+  for (const [name, value] of Object.entries(email.headers)) form[`h:${name}`] = value;
+  for (const [name, value] of Object.entries(variables)) form[`v:${name}`] = value;
+  return form;
+}
+
+function checkLimits(recipients: number, tags: string[], variables: Record<string, string>): void {
+  if (recipients > MAX_RECIPIENTS) {
+    throw new PermanentProviderError(`Mailgun accepts at most ${MAX_RECIPIENTS} recipients per message`);
+  }
+  if (tags.length > MAX_TAGS) {
+    throw new PermanentProviderError(`Mailgun accepts at most ${MAX_TAGS} tags per message (o:tag)`);
+  }
+  if (tags.some((tag) => tag.length > MAX_TAG_LENGTH)) {
+    throw new PermanentProviderError(`Mailgun tags are at most ${MAX_TAG_LENGTH} characters`);
+  }
+  if (Buffer.byteLength(JSON.stringify(variables)) > MAX_VARIABLES_BYTES) {
+    throw new PermanentProviderError(`Mailgun custom variables (metadata) are at most ${MAX_VARIABLES_BYTES} bytes`);
+  }
+}
+
+interface MailgunError {
+  status?: number;
+  details?: string;
+  message?: string;
+  code?: string;
+}
+
+/** The SDK throws an APIError (numeric `status`, Mailgun's message in `details`) for HTTP answers. */
+function describeFailure(error: unknown): HttpFailure {
+  const { status, details, message, code } = (error ?? {}) as MailgunError;
+  const detail = details || message || code || 'no details';
+  if (typeof status !== 'number' || status < 100) return { detail: [code, detail].filter(Boolean).join(': ') };
+  return { status, detail };
+}

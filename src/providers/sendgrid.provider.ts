@@ -1,0 +1,144 @@
+import { Client } from '@sendgrid/client';
+import type { ClientRequest } from '@sendgrid/client/src/request';
+import type { MailDataRequired } from '@sendgrid/helpers/classes/mail';
+import { MailService } from '@sendgrid/mail';
+import { EmailAddress, OutgoingEmail } from './email-message';
+import { AdapterTimings, EmailProvider, ProviderHealth, SendResult } from './email-provider';
+import { HttpFailure, classifyHttpFailure, isCredentialFailure } from './http-failure';
+import { ProviderHealthCache } from './provider-health.cache';
+import { PermanentProviderError, withoutSecrets } from './provider.errors';
+
+export interface SendGridSettings {
+  apiKey: string;
+  /** API origin, e.g. https://api.sendgrid.com or https://api.eu.sendgrid.com. */
+  apiUrl: string;
+}
+
+/** SendGrid's documented limits, checked before sending so that the error names the limit. */
+const MAX_RECIPIENTS = 1000;
+const MAX_CATEGORIES = 10;
+const MAX_CATEGORY_LENGTH = 255;
+const MAX_CUSTOM_ARGS_BYTES = 10_000;
+
+/** SendGrid through its official SDK: v3 `POST /v3/mail/send`. */
+export class SendGridProvider extends EmailProvider {
+  readonly name = 'sendgrid';
+  private readonly client = new Client();
+  private readonly mail = new MailService();
+  private readonly health: ProviderHealthCache;
+
+  constructor(
+    private readonly settings: SendGridSettings,
+    timings: AdapterTimings,
+  ) {
+    super();
+    this.client.setApiKey(settings.apiKey);
+    // setApiKey() resets the base URL to SendGrid's own, so the configured one must come after it.
+    this.client.setDefaultRequest('baseUrl', settings.apiUrl);
+    // Default request options go to axios as they are; its `timeout` is just missing from the SDK's types.
+    this.client.setDefaultRequest({ timeout: timings.sendTimeoutMs } as unknown as ClientRequest);
+    this.mail.setClient(this.client);
+    this.health = new ProviderHealthCache(timings.checkIntervalMs, () => this.probe());
+  }
+
+  async send(email: OutgoingEmail): Promise<SendResult> {
+    const request = toSendGridMail(email);
+    try {
+      const [response] = await this.mail.send(request);
+      return { providerMessageId: String(response.headers['x-message-id'] ?? '') };
+    } catch (error) {
+      throw this.classify(error);
+    }
+  }
+
+  check(): Promise<ProviderHealth> {
+    return this.health.current();
+  }
+
+  /** An authenticated GET that sends nothing: proves the key and the route to SendGrid. */
+  private async probe(): Promise<ProviderHealth> {
+    try {
+      await this.client.request({ method: 'GET', url: '/v3/scopes' });
+      return { status: 'up' };
+    } catch (error) {
+      return { status: 'down', error: this.classify(error).message };
+    }
+  }
+
+  private classify(error: unknown) {
+    const failure = describeFailure(error);
+    failure.detail = withoutSecrets(failure.detail, [this.settings.apiKey]);
+    const classified = classifyHttpFailure('sendgrid', failure);
+    if (isCredentialFailure(failure.status)) this.health.markDown(classified.message);
+    return classified;
+  }
+}
+
+/** Maps a message onto the SDK's mail data; throws a PermanentProviderError for what SendGrid would refuse. */
+export function toSendGridMail(email: OutgoingEmail): MailDataRequired {
+  const [to, cc, bcc] = withoutRepeats([email.to, email.cc, email.bcc]);
+  const customArgs = { ...email.metadata, mailroute_id: email.id };
+  checkLimits(to.length + cc.length + bcc.length, email.tags, customArgs);
+  const content = [
+    ...(email.text ? [{ type: 'text/plain', value: email.text }] : []),
+    ...(email.html ? [{ type: 'text/html', value: email.html }] : []),
+  ];
+  return {
+    from: email.from,
+    personalizations: [{ to, ...(cc.length ? { cc } : {}), ...(bcc.length ? { bcc } : {}) }],
+    replyTo: email.replyTo,
+    subject: email.subject,
+    content: content as MailDataRequired['content'],
+    headers: email.headers,
+    categories: email.tags.length ? email.tags : undefined,
+    customArgs,
+  } as MailDataRequired;
+}
+
+/**
+ * SendGrid refuses a personalization naming one address twice across to, cc and bcc; the recipient
+ * would get one copy anyway, so later repeats are dropped.
+ */
+function withoutRepeats(lists: EmailAddress[][]): EmailAddress[][] {
+  const seen = new Set<string>();
+  return lists.map((list) =>
+    list.filter(({ email }) => {
+      const key = email.toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }),
+  );
+}
+
+function checkLimits(recipients: number, tags: string[], customArgs: Record<string, string>): void {
+  if (recipients > MAX_RECIPIENTS) {
+    throw new PermanentProviderError(`SendGrid accepts at most ${MAX_RECIPIENTS} recipients per message`);
+  }
+  if (tags.length > MAX_CATEGORIES) {
+    throw new PermanentProviderError(`SendGrid accepts at most ${MAX_CATEGORIES} categories (tags) per message`);
+  }
+  if (tags.some((tag) => tag.length > MAX_CATEGORY_LENGTH)) {
+    throw new PermanentProviderError(`SendGrid categories (tags) are at most ${MAX_CATEGORY_LENGTH} characters`);
+  }
+  if (Buffer.byteLength(JSON.stringify(customArgs)) > MAX_CUSTOM_ARGS_BYTES) {
+    throw new PermanentProviderError(`SendGrid custom_args (metadata) are at most ${MAX_CUSTOM_ARGS_BYTES} bytes`);
+  }
+}
+
+interface SendGridError {
+  code?: number | string;
+  message?: string;
+  response?: { headers?: Record<string, string>; body?: { errors?: { message?: string; field?: string | null }[] } };
+}
+
+/** The SDK throws a ResponseError (numeric `code`, parsed body) for HTTP answers, and axios errors otherwise. */
+function describeFailure(error: unknown): HttpFailure {
+  const { code, message, response } = (error ?? {}) as SendGridError;
+  if (typeof code !== 'number' || !response) {
+    return { detail: [code, message].filter(Boolean).join(': ') || 'no answer' };
+  }
+  const errors = response.body?.errors ?? [];
+  const detail = errors.map((e) => (e.field ? `${e.message} (${e.field})` : e.message)).join('; ');
+  return { status: code, detail: detail || message || 'no details', retryAfter: response.headers?.['retry-after'] };
+}
