@@ -60,6 +60,10 @@ export class SmtpProvider extends EmailProvider {
     return this.health.current();
   }
 
+  override async close(): Promise<void> {
+    this.transport.close();
+  }
+
   /** Connects, greets and authenticates without sending. */
   private async probe(): Promise<ProviderHealth> {
     try {
