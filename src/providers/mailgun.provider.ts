@@ -113,13 +113,19 @@ interface MailgunError {
   status?: number;
   details?: string;
   message?: string;
-  code?: string;
 }
 
-/** The SDK throws an APIError (numeric `status`, Mailgun's message in `details`) for HTTP answers. */
+/** A network failure's code (ECONNREFUSED, ECONNRESET, ECONNABORTED, ...), which the SDK reports as a 400. */
+const NETWORK_CODE = /^E[A-Z_]+$/;
+
+/**
+ * The SDK throws an error with the HTTP status, the status text as `message` and Mailgun's own words in
+ * `details`. It reports network failures as status 400 too, with the error code as `message`: those are
+ * told apart here, since a real 400 means the message is bad and a refused connection does not.
+ */
 function describeFailure(error: unknown): HttpFailure {
-  const { status, details, message, code } = (error ?? {}) as MailgunError;
-  const detail = details || message || code || 'no details';
-  if (typeof status !== 'number' || status < 100) return { detail: [code, detail].filter(Boolean).join(': ') };
+  const { status, details, message } = (error ?? {}) as MailgunError;
+  const detail = details || message || 'no details';
+  if (typeof status !== 'number' || NETWORK_CODE.test(message ?? '')) return { detail };
   return { status, detail };
 }

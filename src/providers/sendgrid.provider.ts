@@ -1,5 +1,4 @@
 import { Client } from '@sendgrid/client';
-import type { ClientRequest } from '@sendgrid/client/src/request';
 import type { MailDataRequired } from '@sendgrid/helpers/classes/mail';
 import { MailService } from '@sendgrid/mail';
 import { EmailAddress, OutgoingEmail } from './email-message';
@@ -35,9 +34,8 @@ export class SendGridProvider extends EmailProvider {
     this.client.setApiKey(settings.apiKey);
     // setApiKey() resets the base URL to SendGrid's own, so the configured one must come after it.
     this.client.setDefaultRequest('baseUrl', settings.apiUrl);
-    // Default request options go to axios as they are; its `timeout` is just missing from the SDK's types.
-    this.client.setDefaultRequest({ timeout: timings.sendTimeoutMs } as unknown as ClientRequest);
     this.mail.setClient(this.client);
+    this.mail.setTimeout(timings.sendTimeoutMs);
     this.health = new ProviderHealthCache(timings.checkIntervalMs, () => this.probe());
   }
 
@@ -85,11 +83,12 @@ export function toSendGridMail(email: OutgoingEmail): MailDataRequired {
   ];
   return {
     from: email.from,
-    personalizations: [{ to, ...(cc.length ? { cc } : {}), ...(bcc.length ? { bcc } : {}) }],
+    // Custom headers go in the personalization: @sendgrid/mail also sends a top-level `headers` as the
+    // HTTP request's own headers, where a mail header could replace the API's Authorization.
+    personalizations: [{ to, ...(cc.length ? { cc } : {}), ...(bcc.length ? { bcc } : {}), headers: email.headers }],
     replyTo: email.replyTo,
     subject: email.subject,
     content: content as MailDataRequired['content'],
-    headers: email.headers,
     categories: email.tags.length ? email.tags : undefined,
     customArgs,
   } as MailDataRequired;

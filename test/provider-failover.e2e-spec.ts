@@ -1,0 +1,78 @@
+import { FakeMailgun } from './support/fake-mailgun.server';
+import { FakeSendGrid } from './support/fake-sendgrid.server';
+import { ThrowawayRedis } from './support/redis';
+import { TestApp } from './support/test-app';
+
+const message = { from: 'Shop <shop@example.com>', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
+
+describe('MAIL_PROVIDERS=sendgrid,mailgun through the real app', () => {
+  let redis: ThrowawayRedis;
+  let sendgrid: FakeSendGrid;
+  let mailgun: FakeMailgun;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
+    app = await TestApp.start({
+      redisUrl: redis.url,
+      env: {
+        MAIL_PROVIDERS: 'sendgrid,mailgun',
+        SENDGRID_API_KEY: sendgrid.apiKey,
+        SENDGRID_API_URL: sendgrid.url,
+        MAILGUN_API_KEY: mailgun.apiKey,
+        MAILGUN_DOMAIN: mailgun.domain,
+        MAILGUN_API_URL: mailgun.url,
+      },
+    });
+  });
+  beforeEach(() => {
+    sendgrid.reset();
+    mailgun.reset();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+  });
+
+  it('sends through SendGrid when it accepts', async () => {
+    const { body } = await app.send(message).expect(202);
+    const sent = await app.waitForStatus(body.id, ['sent', 'failed']);
+    expect(sent).toMatchObject({ status: 'sent', provider: 'sendgrid' });
+    expect(sent.providerMessageId).toMatch(/\S{10,}/);
+    expect(sendgrid.received).toHaveLength(1);
+    expect(mailgun.received).toHaveLength(0);
+  });
+
+  it('fails over to Mailgun when SendGrid answers 500, recording both attempts', async () => {
+    sendgrid.answerNext({ status: 500 });
+    const { body } = await app.send(message).expect(202);
+
+    const sent = await app.waitForStatus(body.id, ['sent', 'failed']);
+    expect(sent).toMatchObject({ status: 'sent', provider: 'mailgun' });
+    expect(sent.attempts).toEqual([
+      expect.objectContaining({ provider: 'sendgrid', outcome: 'failed', error: { type: 'transient', message: expect.stringContaining('HTTP 500') } }),
+      expect.objectContaining({ provider: 'mailgun', outcome: 'sent', providerMessageId: sent.providerMessageId }),
+    ]);
+    expect(mailgun.received).toHaveLength(1);
+    expect(mailgun.received[0].fields['v:mailroute-id']).toEqual([body.id]);
+  });
+
+  it('fails the message at once when SendGrid answers 400, and Mailgun receives nothing', async () => {
+    sendgrid.answerNext({ status: 400, body: { errors: [{ message: 'Invalid from address', field: 'from', help: null }] } });
+    const { body } = await app.send(message).expect(202);
+
+    const failed = await app.waitForStatus(body.id, ['sent', 'failed']);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toEqual({
+      type: 'permanent',
+      message: 'sendgrid answered HTTP 400: Invalid from address (from)',
+    });
+    expect(failed.attempts).toHaveLength(1);
+    expect(mailgun.received).toHaveLength(0);
+  });
+
+  it('lists both providers in /health/ready', async () => {
+    const { body } = await app.http.get('/health/ready').expect(200);
+    expect(body.details.providers).toEqual({ status: 'up', sendgrid: { status: 'up' }, mailgun: { status: 'up' } });
+  });
+});
