@@ -2,10 +2,10 @@ import Mailgun from 'mailgun.js';
 import type { Interfaces, MailgunMessageData } from 'mailgun.js/definitions';
 import { formatAddress } from './address-format';
 import { OutgoingEmail } from './email-message';
-import { AdapterTimings, EmailProvider, ProviderHealth, SendResult } from './email-provider';
-import { HttpFailure, classifyHttpFailure, isCredentialFailure } from './http-failure';
-import { ProviderHealthCache } from './provider-health.cache';
-import { PermanentProviderError, withoutSecrets } from './provider.errors';
+import { AdapterTimings, SendResult } from './email-provider';
+import { HttpApiProvider } from './http-api.provider';
+import { HttpFailure } from './http-failure';
+import { PermanentProviderError } from './provider.errors';
 
 export interface MailgunSettings {
   apiKey: string;
@@ -21,64 +21,50 @@ const MAX_TAG_LENGTH = 128;
 const MAX_VARIABLES_BYTES = 4096;
 
 /** Mailgun through its official SDK: `POST /v3/{domain}/messages` as a multipart form. */
-export class MailgunProvider extends EmailProvider {
+export class MailgunProvider extends HttpApiProvider<MailgunForm> {
   readonly name = 'mailgun';
   private readonly client: Interfaces.IMailgunClient;
-  private readonly health: ProviderHealthCache;
 
   constructor(
     private readonly settings: MailgunSettings,
     timings: AdapterTimings,
   ) {
-    super();
+    super(settings.apiKey, timings.checkIntervalMs);
     this.client = new Mailgun(FormData).client({
       username: 'api',
       key: settings.apiKey,
       url: settings.apiUrl,
       timeout: timings.sendTimeoutMs,
     });
-    this.health = new ProviderHealthCache(timings.checkIntervalMs, () => this.probe());
   }
 
-  async send(email: OutgoingEmail): Promise<SendResult> {
-    const form = toMailgunForm(email);
-    try {
-      // The SDK's type wants text, html or template known statically; validation guarantees one is set.
-      const answer = await this.client.messages.create(this.settings.domain, form as MailgunMessageData);
-      return { providerMessageId: answer.id ?? '' };
-    } catch (error) {
-      throw this.classify(error);
-    }
+  protected toRequest(email: OutgoingEmail): MailgunForm {
+    return toMailgunForm(email);
   }
 
-  check(): Promise<ProviderHealth> {
-    return this.health.current();
+  protected async post(form: MailgunForm): Promise<SendResult> {
+    // The SDK's type wants text, html or template known statically; validation guarantees one is set.
+    const answer = await this.client.messages.create(this.settings.domain, form as MailgunMessageData);
+    return { providerMessageId: answer.id ?? '' };
   }
 
-  /** The domain lookup proves the key, the domain and the route to the API without sending anything. */
-  private async probe(): Promise<ProviderHealth> {
-    try {
-      await this.client.domains.get(this.settings.domain);
-      return { status: 'up' };
-    } catch (error) {
-      return { status: 'down', error: this.classify(error).message };
-    }
+  /** The domain lookup proves the key, the domain and the route to the API. */
+  protected async verifyCredentials(): Promise<void> {
+    await this.client.domains.get(this.settings.domain);
   }
 
-  private classify(error: unknown) {
-    const failure = describeFailure(error);
-    failure.detail = withoutSecrets(failure.detail, [this.settings.apiKey]);
-    const classified = classifyHttpFailure('mailgun', failure);
-    if (isCredentialFailure(failure.status)) this.health.markDown(classified.message);
-    return classified;
+  protected describeFailure(error: unknown): HttpFailure {
+    return describeFailure(error);
   }
 }
 
+type MailgunForm = Record<string, string | string[]>;
+
 /** Maps a message onto Mailgun's form fields; throws a PermanentProviderError for what Mailgun would refuse. */
-export function toMailgunForm(email: OutgoingEmail): Record<string, string | string[]> {
+export function toMailgunForm(email: OutgoingEmail): MailgunForm {
   const variables = { ...email.metadata, 'mailroute-id': email.id };
   checkLimits(email.to.length + email.cc.length + email.bcc.length, email.tags, variables);
-  const form: Record<string, string | string[]> = {
+  const form: MailgunForm = {
     from: formatAddress(email.from),
     to: email.to.map(formatAddress),
     subject: email.subject,

@@ -2,10 +2,10 @@ import { Client } from '@sendgrid/client';
 import type { MailDataRequired } from '@sendgrid/helpers/classes/mail';
 import { MailService } from '@sendgrid/mail';
 import { EmailAddress, OutgoingEmail } from './email-message';
-import { AdapterTimings, EmailProvider, ProviderHealth, SendResult } from './email-provider';
-import { HttpFailure, classifyHttpFailure, isCredentialFailure } from './http-failure';
-import { ProviderHealthCache } from './provider-health.cache';
-import { PermanentProviderError, withoutSecrets } from './provider.errors';
+import { AdapterTimings, SendResult } from './email-provider';
+import { HttpApiProvider } from './http-api.provider';
+import { HttpFailure } from './http-failure';
+import { PermanentProviderError } from './provider.errors';
 
 export interface SendGridSettings {
   apiKey: string;
@@ -20,55 +20,35 @@ const MAX_CATEGORY_LENGTH = 255;
 const MAX_CUSTOM_ARGS_BYTES = 10_000;
 
 /** SendGrid through its official SDK: v3 `POST /v3/mail/send`. */
-export class SendGridProvider extends EmailProvider {
+export class SendGridProvider extends HttpApiProvider<MailDataRequired> {
   readonly name = 'sendgrid';
   private readonly client = new Client();
   private readonly mail = new MailService();
-  private readonly health: ProviderHealthCache;
 
-  constructor(
-    private readonly settings: SendGridSettings,
-    timings: AdapterTimings,
-  ) {
-    super();
+  constructor(settings: SendGridSettings, timings: AdapterTimings) {
+    super(settings.apiKey, timings.checkIntervalMs);
     this.client.setApiKey(settings.apiKey);
     // setApiKey() resets the base URL to SendGrid's own, so the configured one must come after it.
     this.client.setDefaultRequest('baseUrl', settings.apiUrl);
     this.mail.setClient(this.client);
     this.mail.setTimeout(timings.sendTimeoutMs);
-    this.health = new ProviderHealthCache(timings.checkIntervalMs, () => this.probe());
   }
 
-  async send(email: OutgoingEmail): Promise<SendResult> {
-    const request = toSendGridMail(email);
-    try {
-      const [response] = await this.mail.send(request);
-      return { providerMessageId: String(response.headers['x-message-id'] ?? '') };
-    } catch (error) {
-      throw this.classify(error);
-    }
+  protected toRequest(email: OutgoingEmail): MailDataRequired {
+    return toSendGridMail(email);
   }
 
-  check(): Promise<ProviderHealth> {
-    return this.health.current();
+  protected async post(request: MailDataRequired): Promise<SendResult> {
+    const [response] = await this.mail.send(request);
+    return { providerMessageId: String(response.headers['x-message-id'] ?? '') };
   }
 
-  /** An authenticated GET that sends nothing: proves the key and the route to SendGrid. */
-  private async probe(): Promise<ProviderHealth> {
-    try {
-      await this.client.request({ method: 'GET', url: '/v3/scopes' });
-      return { status: 'up' };
-    } catch (error) {
-      return { status: 'down', error: this.classify(error).message };
-    }
+  protected async verifyCredentials(): Promise<void> {
+    await this.client.request({ method: 'GET', url: '/v3/scopes' });
   }
 
-  private classify(error: unknown) {
-    const failure = describeFailure(error);
-    failure.detail = withoutSecrets(failure.detail, [this.settings.apiKey]);
-    const classified = classifyHttpFailure('sendgrid', failure);
-    if (isCredentialFailure(failure.status)) this.health.markDown(classified.message);
-    return classified;
+  protected describeFailure(error: unknown): HttpFailure {
+    return describeFailure(error);
   }
 }
 
