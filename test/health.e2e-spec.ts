@@ -32,6 +32,8 @@ describe('health probes', () => {
     expect(ready.body.error.providers.outbox).toEqual({
       status: 'down',
       error: expect.stringMatching(/^outbox directory is not writable/),
+      enabled: true,
+      breaker: 'closed',
     });
     expect(ready.body.details.redis.status).toBe('up');
     const live = await app.http.get('/health/live').expect(200);

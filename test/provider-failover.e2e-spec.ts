@@ -73,6 +73,7 @@ describe('MAIL_PROVIDERS=sendgrid,mailgun through the real app', () => {
 
   it('lists both providers in /health/ready', async () => {
     const { body } = await app.http.get('/health/ready').expect(200);
-    expect(body.details.providers).toEqual({ status: 'up', sendgrid: { status: 'up' }, mailgun: { status: 'up' } });
+    const usable = { status: 'up', enabled: true, breaker: 'closed' };
+    expect(body.details.providers).toEqual({ status: 'up', sendgrid: usable, mailgun: usable });
   });
 });

@@ -28,6 +28,8 @@ export class AppConfig {
     order?: string[];
     sendTimeoutMs: number;
     checkIntervalMs: number;
+    /** Consecutive provider-level failures that open a provider's circuit, and how long it stays open. */
+    breaker: { threshold: number; cooldownMs: number };
     outbox: { dir: string };
     sendgrid?: { apiKey: string; apiUrl: string };
     mailgun?: { apiKey: string; domain: string; apiUrl: string };
@@ -54,6 +56,7 @@ export class AppConfig {
       order: env.MAIL_PROVIDERS?.split(',').map((name) => name.trim()),
       sendTimeoutMs: env.MAIL_SEND_TIMEOUT_MS,
       checkIntervalMs: env.PROVIDER_CHECK_INTERVAL_MS,
+      breaker: { threshold: env.MAIL_BREAKER_THRESHOLD, cooldownMs: env.MAIL_BREAKER_COOLDOWN_MS },
       outbox: { dir: resolve(env.MAIL_OUTBOX_DIR) },
       sendgrid: env.SENDGRID_API_KEY
         ? { apiKey: env.SENDGRID_API_KEY, apiUrl: withoutTrailingSlash(env.SENDGRID_API_URL) }

@@ -95,6 +95,17 @@ export class EnvironmentSchema {
   @IsInt()
   PROVIDER_CHECK_INTERVAL_MS = 30000;
 
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  MAIL_BREAKER_THRESHOLD = 5;
+
+  @Transform(toInt)
+  @Min(10)
+  @IsInt()
+  MAIL_BREAKER_COOLDOWN_MS = 30000;
+
   @IsOptional()
   @IsString()
   SENDGRID_API_KEY?: string;

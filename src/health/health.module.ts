@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ProvidersModule } from '../providers/providers.module';
+import { RoutingModule } from '../routing/routing.module';
 import { HealthController } from './health.controller';
 import { ProvidersHealthIndicator } from './providers.health';
 import { RedisHealthIndicator } from './redis.health';
 
 @Module({
-  imports: [TerminusModule, ProvidersModule],
+  imports: [TerminusModule, ProvidersModule, RoutingModule],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, ProvidersHealthIndicator],
 })

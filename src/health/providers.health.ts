@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { EmailProvider, ProviderHealth, ProviderRegistry } from '../providers/providers.module';
+import { ProviderRouter } from '../routing/routing.module';
 
-type ProviderState = ProviderHealth | { status: 'unknown' };
+type ProviderState = (ProviderHealth & { enabled: boolean; breaker: string }) | { status: 'unknown' };
 
 /**
- * Reports every configured provider. `canSend` checks them and is up while at least one can send (the
- * readiness question); `lastKnown` only repeats the last results, so liveness never waits on a provider.
+ * Reports every configured provider: its own check, whether it is switched on, and its circuit.
+ * `canSend` is up while at least one provider is checked up, enabled and not behind an open circuit
+ * (the readiness question); `lastKnown` only repeats the last results, so liveness never waits on one.
  */
 @Injectable()
 export class ProvidersHealthIndicator {
@@ -14,15 +16,26 @@ export class ProvidersHealthIndicator {
 
   constructor(
     private readonly registry: ProviderRegistry,
+    private readonly router: ProviderRouter,
     private readonly health: HealthIndicatorService,
   ) {}
 
   async canSend(): Promise<HealthIndicatorResult<'providers'>> {
-    const states = await Promise.all(this.registry.ordered.map((provider) => checkSafely(provider)));
+    const [checks, statuses] = await Promise.all([
+      Promise.all(this.registry.ordered.map((provider) => checkSafely(provider))),
+      // Switches and circuits live in Redis; without it they are unknown (and the redis check says why).
+      this.router.statuses().catch(() => undefined),
+    ]);
+    const states = checks.map((check, index) => ({
+      ...check,
+      enabled: statuses?.[index].enabled ?? true,
+      breaker: statuses?.[index].breaker ?? 'unknown',
+    }));
     this.lastResults = new Map(this.registry.names.map((name, index) => [name, states[index]]));
     const details = Object.fromEntries(this.lastResults);
     const indicator = this.health.check('providers');
-    return states.some((state) => state.status === 'up') ? indicator.up(details) : indicator.down(details);
+    const usable = states.some((state) => state.status === 'up' && state.enabled && state.breaker !== 'open');
+    return usable ? indicator.up(details) : indicator.down(details);
   }
 
   lastKnown(): HealthIndicatorResult<'providers'> {

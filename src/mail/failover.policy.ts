@@ -1,62 +1,75 @@
 import {
-  EmailProvider,
   OutgoingEmail,
   PermanentProviderError,
   ProviderError,
   asProviderError,
 } from '../providers/providers.module';
+import { ProviderSkippedError, Route } from '../routing/routing.module';
 import { Attempt, ErrorDetail } from './email-record';
 
 export type DeliveryOutcome =
   | { kind: 'sent'; provider: string; providerMessageId: string }
   /** A provider refused the message itself: no other provider is tried. */
   | { kind: 'rejected'; error: ErrorDetail }
-  /** Every provider failed for reasons of its own; the message is worth another round later. */
+  /** Every provider failed or was skipped; the message is worth another round later. */
   | { kind: 'exhausted'; error: ErrorDetail };
 
 /**
- * One delivery round: tries the providers in priority order until one accepts the message. A transient
- * error moves on to the next provider; a permanent one ends the round, since the message itself is bad.
- * Every try is reported through `record` before the next one starts.
+ * One delivery round: tries the routes in order until one accepts the message. A transient error moves
+ * on to the next route; a permanent one ends the round, since the message itself is bad. A route that
+ * was skipped without a call (open circuit) is not an attempt. Every attempt is reported through
+ * `record` before the next one starts.
  */
 export async function deliverWithFailover(
   email: OutgoingEmail,
-  providers: readonly EmailProvider[],
+  routes: readonly Route[],
   round: number,
   record: (attempt: Attempt) => Promise<void>,
 ): Promise<DeliveryOutcome> {
-  let lastError: ErrorDetail = { type: 'transient', message: 'no provider is configured' };
-  for (const provider of providers) {
+  let lastError: ErrorDetail | undefined;
+  const skipped: string[] = [];
+  for (const route of routes) {
     const startedAt = new Date();
     const started = performance.now();
-    const result = await sendOnce(provider, email);
+    const result = await sendOnce(route, email);
+    if (result.outcome === 'skipped') {
+      skipped.push(result.reason);
+      continue;
+    }
     await record({
-      provider: provider.name,
+      provider: route.name,
       round,
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - started),
       ...result,
     });
     if (result.outcome === 'sent') {
-      return { kind: 'sent', provider: provider.name, providerMessageId: result.providerMessageId };
+      return { kind: 'sent', provider: route.name, providerMessageId: result.providerMessageId };
     }
     if (result.error.type === 'permanent') return { kind: 'rejected', error: result.error };
     lastError = result.error;
   }
-  return { kind: 'exhausted', error: lastError };
+  return { kind: 'exhausted', error: lastError ?? nothingTried(skipped) };
 }
 
-type SendResultOrError =
+type SendOutcome =
   | { outcome: 'sent'; providerMessageId: string; response?: string }
-  | { outcome: 'failed'; error: ErrorDetail };
+  | { outcome: 'failed'; error: ErrorDetail }
+  | { outcome: 'skipped'; reason: string };
 
-async function sendOnce(provider: EmailProvider, email: OutgoingEmail): Promise<SendResultOrError> {
+async function sendOnce(route: Route, email: OutgoingEmail): Promise<SendOutcome> {
   try {
-    const { providerMessageId, response } = await provider.send(email);
+    const { providerMessageId, response } = await route.send(email);
     return { outcome: 'sent', providerMessageId, ...(response ? { response } : {}) };
   } catch (thrown) {
+    if (thrown instanceof ProviderSkippedError) return { outcome: 'skipped', reason: thrown.message };
     return { outcome: 'failed', error: describe(asProviderError(thrown)) };
   }
+}
+
+function nothingTried(skipped: string[]): ErrorDetail {
+  const why = skipped.length > 0 ? skipped.join('; ') : 'every provider is disabled';
+  return { type: 'transient', message: `no provider could be tried: ${why}` };
 }
 
 function describe(error: ProviderError): ErrorDetail {

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/config.module';
-import { ProvidersModule } from '../providers/providers.module';
+import { RoutingModule } from '../routing/routing.module';
 import { EmailsController } from './emails.controller';
 import { MailProcessor } from './mail.processor';
 import { MAIL_QUEUE } from './mail.queue';
@@ -10,7 +10,7 @@ import { MessageStore } from './message.store';
 
 @Module({
   imports: [
-    ProvidersModule,
+    RoutingModule,
     BullModule.registerQueueAsync({
       name: MAIL_QUEUE,
       inject: [AppConfig],

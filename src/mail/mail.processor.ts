@@ -2,11 +2,11 @@ import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { AppConfig } from '../config/config.module';
-import { ProviderRegistry } from '../providers/providers.module';
+import { ProviderRouter } from '../routing/routing.module';
 import { deliverWithFailover } from './failover.policy';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
 import { MessageStore } from './message.store';
-import { withTimeout } from './with-timeout';
+import { withTimeout } from '../common/with-timeout';
 
 /** Raised to hand a message back to Bull for another round after its backoff. */
 export class RoundFailedError extends Error {
@@ -25,7 +25,7 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
     private readonly store: MessageStore,
-    private readonly registry: ProviderRegistry,
+    private readonly router: ProviderRouter,
     private readonly config: AppConfig,
   ) {}
 
@@ -55,7 +55,8 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
 
     const round = job.attemptsMade + 1;
     await this.store.setStatus(id, 'sending');
-    const outcome = await deliverWithFailover(record.email, this.registry.ordered, round, (attempt) =>
+    const routes = await this.router.routes();
+    const outcome = await deliverWithFailover(record.email, routes, round, (attempt) =>
       this.store.recordAttempt(id, attempt),
     );
     if (outcome.kind === 'sent') return this.store.markSent(id, outcome.provider, outcome.providerMessageId);

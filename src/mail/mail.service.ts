@@ -9,7 +9,7 @@ import { SendEmailDto } from './dto/send-email.dto';
 import { EmailRecord } from './email-record';
 import { MessageStore } from './message.store';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
-import { withTimeout } from './with-timeout';
+import { withTimeout } from '../common/with-timeout';
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
 const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';

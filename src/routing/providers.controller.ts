@@ -1,0 +1,35 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ProviderStatusDto } from './dto/provider-status.dto';
+import { ProviderRouter } from './provider-router.service';
+
+@ApiTags('providers')
+@Controller('v1/providers')
+export class ProvidersController {
+  constructor(private readonly router: ProviderRouter) {}
+
+  /** Every configured provider in priority order, with its switch, breaker and recent results. */
+  @Get()
+  @ApiOkResponse({ type: [ProviderStatusDto] })
+  list(): Promise<ProviderStatusDto[]> {
+    return this.router.statuses();
+  }
+
+  /** Takes a provider out of rotation on every worker, e.g. when its account has run out of credit. */
+  @Post(':name/disable')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ProviderStatusDto })
+  @ApiNotFoundResponse({ description: 'No configured provider has this name.' })
+  disable(@Param('name') name: string): Promise<ProviderStatusDto> {
+    return this.router.disable(name);
+  }
+
+  /** Puts a provider back into rotation on every worker. */
+  @Post(':name/enable')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ProviderStatusDto })
+  @ApiNotFoundResponse({ description: 'No configured provider has this name.' })
+  enable(@Param('name') name: string): Promise<ProviderStatusDto> {
+    return this.router.enable(name);
+  }
+}
