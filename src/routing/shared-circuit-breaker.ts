@@ -56,18 +56,19 @@ export class SharedCircuitBreaker {
   async run<T>(call: () => Promise<T>): Promise<T> {
     const stored = (await this.redis.get(this.stateKey)) ?? '';
     const policy = this.hydrate(stored);
+    // cockatiel calls through an open breaker only once its cool-down is over, and then as the trial.
+    const callIsTrial = policy.state !== CircuitState.Closed;
     let trial = false;
     let outcome: Outcome<T>;
     try {
       const value = await policy.execute(async () => {
-        if (policy.state === CircuitState.HalfOpen) trial = await this.takeTrial();
+        if (callIsTrial) trial = await this.takeTrial();
         return call();
       });
       outcome = { ok: true, value };
     } catch (error) {
-      if (error instanceof BrokenCircuitError || error instanceof ProviderSkippedError) {
-        throw new ProviderSkippedError(this.provider, 'circuit open');
-      }
+      if (error instanceof ProviderSkippedError) throw error;
+      if (error instanceof BrokenCircuitError) throw new ProviderSkippedError(this.provider, 'circuit open');
       outcome = { ok: false, error };
     }
     await this.save(stored, policy, outcome);
