@@ -1,0 +1,100 @@
+import { FakeMailgun } from './support/fake-mailgun.server';
+import { FakeSendGrid } from './support/fake-sendgrid.server';
+import { pollUntil } from './support/poll';
+import { ThrowawayRedis } from './support/redis';
+import { TestApp } from './support/test-app';
+
+const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
+const THRESHOLD = 2;
+
+describe('routing with shared circuit breakers and provider switches', () => {
+  let redis: ThrowawayRedis;
+  let sendgrid: FakeSendGrid;
+  let mailgun: FakeMailgun;
+  let first: TestApp;
+  let second: TestApp;
+
+  const startWorker = () =>
+    TestApp.start({
+      redisUrl: redis.url,
+      env: {
+        MAIL_PROVIDERS: 'sendgrid,mailgun',
+        SENDGRID_API_KEY: sendgrid.apiKey,
+        SENDGRID_API_URL: sendgrid.url,
+        MAILGUN_API_KEY: mailgun.apiKey,
+        MAILGUN_DOMAIN: mailgun.domain,
+        MAILGUN_API_URL: mailgun.url,
+        MAIL_BREAKER_THRESHOLD: String(THRESHOLD),
+        MAIL_BREAKER_COOLDOWN_MS: '300',
+      },
+    });
+
+  beforeAll(async () => {
+    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
+    [first, second] = await Promise.all([startWorker(), startWorker()]);
+  });
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+  });
+
+  async function deliver(app: TestApp) {
+    const { body } = await app.send(message).expect(202);
+    return app.waitForStatus(body.id, ['sent', 'failed']);
+  }
+  const breakerOf = async (app: TestApp, name: string) =>
+    (await app.http.get('/v1/providers').expect(200)).body.find((p: { name: string }) => p.name === name);
+
+  it('stops calling a provider that is down once its breaker opens, on every worker', async () => {
+    sendgrid.answerAlways({ status: 500 });
+    const delivered = [];
+    for (let i = 0; i < 6; i += 1) delivered.push(await deliver(i % 2 ? first : second));
+
+    expect(delivered.map((email) => email.provider)).toEqual(Array(6).fill('mailgun'));
+    expect(sendgrid.received).toHaveLength(THRESHOLD);
+    expect(delivered.slice(THRESHOLD).map((email) => email.attempts.map((a: { provider: string }) => a.provider))).toEqual(
+      Array(6 - THRESHOLD).fill(['mailgun']),
+    );
+    expect(await breakerOf(second, 'sendgrid')).toMatchObject({ breaker: 'open', enabled: true, priority: 1 });
+  });
+
+  it('gives the provider its traffic back after a successful half-open trial', async () => {
+    sendgrid.answerAlways('accept');
+    const callsBefore = sendgrid.received.length;
+    const sentBySendgrid = await pollUntil(
+      () => deliver(first),
+      (email) => email.provider === 'sendgrid',
+    );
+    expect(sentBySendgrid.status).toBe('sent');
+    expect(sendgrid.received).toHaveLength(callsBefore + 1);
+    expect(await breakerOf(second, 'sendgrid')).toMatchObject({ breaker: 'closed' });
+    expect((await deliver(second)).provider).toBe('sendgrid');
+  });
+
+  it('takes a provider out of rotation from the API, for every worker, and back', async () => {
+    const disabled = await first.http.post('/v1/providers/sendgrid/disable').expect(200);
+    expect(disabled.body).toMatchObject({ name: 'sendgrid', enabled: false });
+    sendgrid.reset();
+
+    for (const app of [first, second, first, second]) expect((await deliver(app)).provider).toBe('mailgun');
+    expect(sendgrid.received).toHaveLength(0);
+    expect(await breakerOf(second, 'sendgrid')).toMatchObject({ enabled: false });
+
+    await second.http.post('/v1/providers/sendgrid/enable').expect(200);
+    expect((await deliver(first)).provider).toBe('sendgrid');
+  });
+
+  it('lists providers with their priority and recent results, and 404s an unknown name', async () => {
+    const { body } = await first.http.get('/v1/providers').expect(200);
+    expect(body.map((p: { name: string; priority: number }) => [p.name, p.priority])).toEqual([
+      ['sendgrid', 1],
+      ['mailgun', 2],
+    ]);
+    expect(body[1].recent).toEqual({
+      calls: expect.any(Number),
+      successRate: expect.any(Number),
+      meanLatencyMs: expect.any(Number),
+    });
+    await first.http.post('/v1/providers/postmark/disable').expect(404);
+  });
+});
