@@ -98,3 +98,70 @@ describe('routing with shared circuit breakers and provider switches', () => {
     await first.http.post('/v1/providers/postmark/disable').expect(404);
   });
 });
+
+describe('a provider answering 429 with Retry-After', () => {
+  let redis: ThrowawayRedis;
+  let sendgrid: FakeSendGrid;
+  let mailgun: FakeMailgun;
+  const apps: TestApp[] = [];
+
+  beforeAll(async () => {
+    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    await redis.flush();
+    sendgrid.reset();
+    mailgun.reset();
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+  });
+
+  const start = async (providers: string, env: Record<string, string> = {}) => {
+    const app = await TestApp.start({
+      redisUrl: redis.url,
+      env: {
+        MAIL_PROVIDERS: providers,
+        SENDGRID_API_KEY: sendgrid.apiKey,
+        SENDGRID_API_URL: sendgrid.url,
+        MAILGUN_API_KEY: mailgun.apiKey,
+        MAILGUN_DOMAIN: mailgun.domain,
+        MAILGUN_API_URL: mailgun.url,
+        ...env,
+      },
+    });
+    apps.push(app);
+    return app;
+  };
+
+  it('is paused for that long while messages go to the next provider', async () => {
+    const app = await start('sendgrid,mailgun');
+    sendgrid.answerNext({ status: 429, headers: { 'Retry-After': '30' } });
+    const delivered = [];
+    for (let i = 0; i < 3; i += 1) {
+      const { body } = await app.send({ ...message, subject: `m${i}` }).expect(202);
+      delivered.push(await app.waitForStatus(body.id, ['sent', 'failed']));
+    }
+
+    expect(delivered.map((email) => [email.status, email.provider])).toEqual(Array(3).fill(['sent', 'mailgun']));
+    expect(sendgrid.received).toHaveLength(1);
+    const { body } = await app.http.get('/v1/providers').expect(200);
+    expect(body[0]).toMatchObject({ name: 'sendgrid', pausedForMs: expect.any(Number) });
+    expect(body[0].pausedForMs).toBeGreaterThan(20_000);
+  });
+
+  it('makes messages wait rather than fail when no other provider is left', async () => {
+    const app = await start('sendgrid', { MAIL_MAX_ATTEMPTS: '2' });
+    sendgrid.answerNext({ status: 429, headers: { 'Retry-After': '1' } });
+    const { body } = await app.send(message).expect(202);
+
+    const sent = await app.waitForStatus(body.id, ['sent', 'failed']);
+    expect(sent.status).toBe('sent');
+    expect(sent.attempts.map((a: { round: number; outcome: string }) => [a.round, a.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'sent'],
+    ]);
+    expect(sendgrid.received).toHaveLength(2);
+  });
+});

@@ -1,10 +1,10 @@
 import { ScriptedProvider } from '../../test/support/scripted.provider';
 import {
-  EmailProvider,
   OutgoingEmail,
   PermanentProviderError,
   TransientProviderError,
 } from '../providers/providers.module';
+import { ProviderSkippedError, Route } from '../routing/routing.module';
 import { Attempt } from './email-record';
 import { deliverWithFailover } from './failover.policy';
 
@@ -24,7 +24,7 @@ const email: OutgoingEmail = {
 const accepting = (name: string) => new ScriptedProvider(name, ['accept']);
 const failing = (name: string, error: Error) => new ScriptedProvider(name, [error]);
 
-async function run(providers: EmailProvider[], round = 1) {
+async function run(providers: Route[], round = 1) {
   const attempts: Attempt[] = [];
   const outcome = await deliverWithFailover(email, providers, round, async (attempt) => {
     attempts.push(attempt);
@@ -78,7 +78,7 @@ describe('deliverWithFailover', () => {
       failing('a', new TransientProviderError('a: 503')),
       failing('b', new TransientProviderError('b: 429')),
     ]);
-    expect(outcome).toEqual({ kind: 'exhausted', error: { type: 'transient', message: 'b: 429' } });
+    expect(outcome).toEqual({ kind: 'exhausted', error: { type: 'transient', message: 'b: 429' }, tried: 2 });
     expect(attempts).toHaveLength(2);
   });
 
@@ -94,5 +94,33 @@ describe('deliverWithFailover', () => {
     });
     await expect(broken).rejects.toThrow('redis down');
     expect(second.calls).toBe(0);
+  });
+});
+
+describe('deliverWithFailover with skipped routes', () => {
+  const skipping = (name: string): Route => ({
+    name,
+    send: async () => Promise.reject(new ProviderSkippedError(name, 'circuit open')),
+  });
+
+  it('records no attempt for a route skipped without a call, and moves on', async () => {
+    const { outcome, attempts } = await run([skipping('a'), accepting('b')]);
+    expect(outcome).toMatchObject({ kind: 'sent', provider: 'b' });
+    expect(attempts.map((a) => a.provider)).toEqual(['b']);
+  });
+
+  it('says why nothing was tried when every route was skipped', async () => {
+    const { outcome, attempts } = await run([skipping('a'), skipping('b')]);
+    expect(outcome).toEqual({
+      kind: 'exhausted',
+      tried: 0,
+      error: { type: 'transient', message: 'no provider could be tried: a skipped: circuit open; b skipped: circuit open' },
+    });
+    expect(attempts).toEqual([]);
+  });
+
+  it('says so when there is no route at all', async () => {
+    const { outcome } = await run([]);
+    expect(outcome).toMatchObject({ tried: 0, error: { message: 'no provider could be tried: every provider is disabled' } });
   });
 });

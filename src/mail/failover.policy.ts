@@ -11,8 +11,8 @@ export type DeliveryOutcome =
   | { kind: 'sent'; provider: string; providerMessageId: string }
   /** A provider refused the message itself: no other provider is tried. */
   | { kind: 'rejected'; error: ErrorDetail }
-  /** Every provider failed or was skipped; the message is worth another round later. */
-  | { kind: 'exhausted'; error: ErrorDetail };
+  /** Every provider failed or was skipped (`tried` counts the calls made); worth another round later. */
+  | { kind: 'exhausted'; error: ErrorDetail; tried: number };
 
 /**
  * One delivery round: tries the routes in order until one accepts the message. A transient error moves
@@ -27,6 +27,7 @@ export async function deliverWithFailover(
   record: (attempt: Attempt) => Promise<void>,
 ): Promise<DeliveryOutcome> {
   let lastError: ErrorDetail | undefined;
+  let tried = 0;
   const skipped: string[] = [];
   for (const route of routes) {
     const startedAt = new Date();
@@ -36,6 +37,7 @@ export async function deliverWithFailover(
       skipped.push(result.reason);
       continue;
     }
+    tried += 1;
     await record({
       provider: route.name,
       round,
@@ -49,7 +51,7 @@ export async function deliverWithFailover(
     if (result.error.type === 'permanent') return { kind: 'rejected', error: result.error };
     lastError = result.error;
   }
-  return { kind: 'exhausted', error: lastError ?? nothingTried(skipped) };
+  return { kind: 'exhausted', error: lastError ?? nothingTried(skipped), tried };
 }
 
 type SendOutcome =

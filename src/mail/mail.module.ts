@@ -3,10 +3,19 @@ import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/config.module';
 import { RoutingModule } from '../routing/routing.module';
 import { EmailsController } from './emails.controller';
-import { MailProcessor } from './mail.processor';
+import { MailProcessor, RoundFailedError } from './mail.processor';
+import { retryDelay } from './retry-backoff';
 import { MAIL_QUEUE } from './mail.queue';
 import { MailService } from './mail.service';
 import { MessageStore } from './message.store';
+
+const RETRY_BACKOFF = 'mailroute';
+const BULL_ATTEMPTS_CAP = 10_000;
+
+/** The processor says how long to wait; anything else it threw (a store failure) backs off by count. */
+function roundDelay(attemptsMade: number, error: Error, config: AppConfig): number {
+  return error instanceof RoundFailedError ? error.delayMs : retryDelay(attemptsMade, config.mail.retryBaseMs);
+}
 
 @Module({
   imports: [
@@ -15,9 +24,14 @@ import { MessageStore } from './message.store';
       name: MAIL_QUEUE,
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
+        settings: {
+          backoffStrategies: { [RETRY_BACKOFF]: (attemptsMade: number, error: Error) => roundDelay(attemptsMade, error, config) },
+        },
         defaultJobOptions: {
-          attempts: config.mail.maxAttempts,
-          backoff: { type: 'exponential', delay: config.mail.retryBaseMs },
+          // The processor decides when a message has failed (MAIL_MAX_ATTEMPTS rounds that reached a
+          // provider); Bull's count only stops a message that could never be handled at all.
+          attempts: BULL_ATTEMPTS_CAP,
+          backoff: { type: RETRY_BACKOFF },
           removeOnComplete: true,
           removeOnFail: 1000,
         },

@@ -4,13 +4,20 @@ import type { Job, Queue } from 'bull';
 import { AppConfig } from '../config/config.module';
 import { ProviderRouter } from '../routing/routing.module';
 import { deliverWithFailover } from './failover.policy';
+import { retryDelay } from './retry-backoff';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
 import { MessageStore } from './message.store';
 import { withTimeout } from '../common/with-timeout';
 
-/** Raised to hand a message back to Bull for another round after its backoff. */
+/** Raised to hand a message back to Bull for another round, after `delayMs`. */
 export class RoundFailedError extends Error {
   override readonly name = 'RoundFailedError';
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -53,17 +60,20 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
     const record = await this.store.find(id);
     if (!record || record.status === 'sent' || record.status === 'failed') return;
 
-    const round = job.attemptsMade + 1;
+    // Rounds count only when a provider was called: waiting for a paused or broken provider is free.
+    const round = new Set(record.attempts.map((attempt) => attempt.round)).size + 1;
     await this.store.setStatus(id, 'sending');
     const routes = await this.router.routes();
     const outcome = await deliverWithFailover(record.email, routes, round, (attempt) =>
       this.store.recordAttempt(id, attempt),
     );
     if (outcome.kind === 'sent') return this.store.markSent(id, outcome.provider, outcome.providerMessageId);
-    if (outcome.kind === 'rejected' || round >= (job.opts.attempts ?? 1)) {
+    const { maxAttempts, retryBaseMs } = this.config.mail;
+    if (outcome.kind === 'rejected' || (outcome.tried > 0 && round >= maxAttempts)) {
       return this.store.markFailed(id, outcome.error);
     }
     await this.store.setStatus(id, 'queued');
-    throw new RoundFailedError(`round ${round}: every provider failed; last error: ${outcome.error.message}`);
+    const delayMs = outcome.tried > 0 ? retryDelay(round, retryBaseMs) : retryBaseMs;
+    throw new RoundFailedError(`round ${round}: no provider accepted the message: ${outcome.error.message}`, delayMs);
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '../providers/providers.module';
 import { ProviderStatsStore, RecentStats } from './provider-stats.store';
 import { ProviderSwitchStore } from './provider-switch.store';
-import { Route } from './route';
+import { ProviderSkippedError, Route } from './route';
 import { BreakerState, SharedCircuitBreaker } from './shared-circuit-breaker';
 
 export interface ProviderStatus {
@@ -19,6 +19,8 @@ export interface ProviderStatus {
   /** 1 = tried first. */
   priority: number;
   enabled: boolean;
+  /** How much longer the provider is paused after it answered 429 with Retry-After. */
+  pausedForMs: number;
   breaker: BreakerState;
   recent: RecentStats;
 }
@@ -65,6 +67,7 @@ export class ProviderRouter {
         name: provider.name,
         priority: index + 1,
         enabled: !disabled.has(provider.name),
+        pausedForMs: await this.switches.pausedForMs(provider.name),
         breaker: await this.breaker(provider.name).state(),
         recent: await this.stats.recent(provider.name),
       })),
@@ -81,8 +84,17 @@ export class ProviderRouter {
     return this.status(name);
   }
 
-  private send(provider: EmailProvider, email: OutgoingEmail): Promise<SendResult> {
-    return this.breaker(provider.name).run(() => this.timedSend(provider, email));
+  private async send(provider: EmailProvider, email: OutgoingEmail): Promise<SendResult> {
+    const pausedMs = await this.switches.pausedForMs(provider.name);
+    if (pausedMs > 0) throw new ProviderSkippedError(provider.name, `paused for ${pausedMs} ms after HTTP 429`);
+    try {
+      return await this.breaker(provider.name).run(() => this.timedSend(provider, email));
+    } catch (error) {
+      if (error instanceof TransientProviderError && error.retryAfterMs) {
+        await this.switches.pause(provider.name, error.retryAfterMs);
+      }
+      throw error;
+    }
   }
 
   /** A provider that never answers is a provider-level failure like any other. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { RedisServerProcess } from '../../src/redis/redis-server.process';
 
 /** A throwaway redis-server on a free 127.0.0.1 port, with its data in a temporary directory. */
@@ -17,6 +18,13 @@ export class ThrowawayRedis {
 
   get url(): string {
     return this.server.url;
+  }
+
+  /** Forgets everything, for tests that share one server but must not share state. */
+  async flush(): Promise<void> {
+    const client = new Redis(this.url);
+    await client.flushall();
+    client.disconnect();
   }
 
   async stop(): Promise<void> {

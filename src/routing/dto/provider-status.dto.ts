@@ -16,6 +16,8 @@ export class ProviderStatusDto {
   priority: number;
   /** False while an operator has taken the provider out of rotation. @example true */
   enabled: boolean;
+  /** How much longer the provider is skipped because it answered 429 with Retry-After. @example 0 */
+  pausedForMs: number;
   /** The shared circuit breaker: open means the provider is skipped without a call until a trial succeeds. */
   @ApiProperty({ enum: ['closed', 'open', 'half-open'], example: 'closed' })
   breaker: 'closed' | 'open' | 'half-open';
