@@ -165,3 +165,80 @@ describe('a provider answering 429 with Retry-After', () => {
     expect(sendgrid.received).toHaveLength(2);
   });
 });
+
+describe('per-provider rate limits and strategies', () => {
+  let redis: ThrowawayRedis;
+  let sendgrid: FakeSendGrid;
+  let mailgun: FakeMailgun;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
+  });
+  afterEach(async () => {
+    await app?.close();
+    await redis.flush();
+    sendgrid.reset();
+    mailgun.reset();
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+  });
+
+  const start = async (env: Record<string, string>) => {
+    app = await TestApp.start({
+      redisUrl: redis.url,
+      env: {
+        MAIL_PROVIDERS: 'sendgrid,mailgun',
+        SENDGRID_API_KEY: sendgrid.apiKey,
+        SENDGRID_API_URL: sendgrid.url,
+        MAILGUN_API_KEY: mailgun.apiKey,
+        MAILGUN_DOMAIN: mailgun.domain,
+        MAILGUN_API_URL: mailgun.url,
+        ...env,
+      },
+    });
+  };
+  const sendAll = async (count: number) => {
+    const ids = [];
+    for (let i = 0; i < count; i += 1) ids.push((await app.send({ ...message, subject: `m${i}` }).expect(202)).body.id);
+    return Promise.all(ids.map((id) => app.waitForStatus(id, ['sent', 'failed'])));
+  };
+
+  it('keeps a provider under its rate limit by sending the overflow to the next one, failing nothing', async () => {
+    await start({ SENDGRID_RATE_LIMIT: '2', MAIL_CONCURRENCY: '10' });
+    const delivered = await sendAll(12);
+
+    expect(delivered.every((email) => email.status === 'sent')).toBe(true);
+    const bySendgrid = delivered.filter((email) => email.provider === 'sendgrid');
+    const starts = bySendgrid.map((email) => Date.parse(email.attempts.at(-1).startedAt));
+    const seconds = Math.ceil((Math.max(...starts) - Math.min(...starts)) / 1000) + 1;
+    expect(bySendgrid.length).toBeGreaterThanOrEqual(1);
+    expect(bySendgrid.length).toBeLessThanOrEqual(2 * seconds);
+    expect(mailgun.received.length).toBe(12 - bySendgrid.length);
+    const { body } = await app.http.get('/v1/providers').expect(200);
+    expect(body[0]).toMatchObject({ name: 'sendgrid', rateLimit: 2 });
+  });
+
+  it('score: a failing primary loses its score and stops being tried first', async () => {
+    await start({ MAIL_ROUTING: 'score', MAIL_BREAKER_THRESHOLD: '100' });
+    sendgrid.answerAlways({ status: 503 });
+    const first = await sendAll(1);
+    expect(first[0].attempts.map((a: { provider: string }) => a.provider)).toEqual(['sendgrid', 'mailgun']);
+
+    const later = await sendAll(3);
+    expect(later.map((email) => email.attempts.map((a: { provider: string }) => a.provider))).toEqual(
+      Array(3).fill(['mailgun']),
+    );
+    const { body } = await app.http.get('/v1/providers').expect(200);
+    expect(body[0].score).toBeLessThan(body[1].score);
+  });
+
+  it('weighted: spreads first tries by MAIL_WEIGHTS', async () => {
+    await start({ MAIL_ROUTING: 'weighted', MAIL_WEIGHTS: 'sendgrid:1,mailgun:1' });
+    const delivered = await sendAll(40);
+    const bySendgrid = delivered.filter((email) => email.provider === 'sendgrid').length;
+    expect(bySendgrid).toBeGreaterThan(5);
+    expect(bySendgrid).toBeLessThan(35);
+  });
+});

@@ -30,6 +30,15 @@ export class AppConfig {
     checkIntervalMs: number;
     /** Consecutive provider-level failures that open a provider's circuit, and how long it stays open. */
     breaker: { threshold: number; cooldownMs: number };
+    routing: {
+      strategy: 'priority' | 'weighted' | 'score';
+      /** Relative share of first tries per provider for `weighted`; unlisted providers weigh 1. */
+      weights: Record<string, number>;
+      /** Time for a provider's score to win back most (63%) of what failures cost it. */
+      scoreRecoveryMs: number;
+    };
+    /** Messages per second per provider across all workers; providers without an entry are unlimited. */
+    rateLimits: Record<string, number>;
     outbox: { dir: string };
     sendgrid?: { apiKey: string; apiUrl: string };
     mailgun?: { apiKey: string; domain: string; apiUrl: string };
@@ -57,6 +66,19 @@ export class AppConfig {
       sendTimeoutMs: env.MAIL_SEND_TIMEOUT_MS,
       checkIntervalMs: env.PROVIDER_CHECK_INTERVAL_MS,
       breaker: { threshold: env.MAIL_BREAKER_THRESHOLD, cooldownMs: env.MAIL_BREAKER_COOLDOWN_MS },
+      routing: {
+        strategy: env.MAIL_ROUTING as AppConfig['providers']['routing']['strategy'],
+        weights: parseWeights(env.MAIL_WEIGHTS),
+        scoreRecoveryMs: env.MAIL_SCORE_RECOVERY_MS,
+      },
+      rateLimits: Object.fromEntries(
+        Object.entries({
+          sendgrid: env.SENDGRID_RATE_LIMIT,
+          mailgun: env.MAILGUN_RATE_LIMIT,
+          smtp: env.SMTP_RATE_LIMIT,
+          outbox: env.OUTBOX_RATE_LIMIT,
+        }).filter(([, perSecond]) => perSecond > 0),
+      ),
       outbox: { dir: resolve(env.MAIL_OUTBOX_DIR) },
       sendgrid: env.SENDGRID_API_KEY
         ? { apiKey: env.SENDGRID_API_KEY, apiUrl: withoutTrailingSlash(env.SENDGRID_API_URL) }
@@ -68,6 +90,16 @@ export class AppConfig {
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
   }
+}
+
+function parseWeights(list: string | undefined): Record<string, number> {
+  if (!list) return {};
+  return Object.fromEntries(
+    list.split(',').map((entry) => {
+      const [name, weight] = entry.trim().split(':');
+      return [name, Number(weight)];
+    }),
+  );
 }
 
 const withoutTrailingSlash = (url: string) => url.replace(/\/$/, '');

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -105,6 +106,40 @@ export class EnvironmentSchema {
   @Min(10)
   @IsInt()
   MAIL_BREAKER_COOLDOWN_MS = 30000;
+
+  @IsIn(['priority', 'weighted', 'score'], { message: 'MAIL_ROUTING must be one of priority, weighted, score' })
+  MAIL_ROUTING = 'priority';
+
+  @IsOptional()
+  @Matches(/^[a-z0-9-]+:\d+(\s*,\s*[a-z0-9-]+:\d+)*$/, {
+    message: 'MAIL_WEIGHTS must be a list of provider:weight, e.g. "sendgrid:3,mailgun:1"',
+  })
+  MAIL_WEIGHTS?: string;
+
+  @Transform(toInt)
+  @Min(100)
+  @IsInt()
+  MAIL_SCORE_RECOVERY_MS = 60000;
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  SENDGRID_RATE_LIMIT = 0;
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  MAILGUN_RATE_LIMIT = 0;
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  SMTP_RATE_LIMIT = 0;
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  OUTBOX_RATE_LIMIT = 0;
 
   @IsOptional()
   @IsString()

@@ -11,8 +11,11 @@ export type DeliveryOutcome =
   | { kind: 'sent'; provider: string; providerMessageId: string }
   /** A provider refused the message itself: no other provider is tried. */
   | { kind: 'rejected'; error: ErrorDetail }
-  /** Every provider failed or was skipped (`tried` counts the calls made); worth another round later. */
-  | { kind: 'exhausted'; error: ErrorDetail; tried: number };
+  /**
+   * Every provider failed or was skipped; worth another round later. `tried` counts the calls made;
+   * `waitMs` is the soonest a skipped provider said it would take calls again, when one said.
+   */
+  | { kind: 'exhausted'; error: ErrorDetail; tried: number; waitMs?: number };
 
 /**
  * One delivery round: tries the routes in order until one accepts the message. A transient error moves
@@ -28,13 +31,13 @@ export async function deliverWithFailover(
 ): Promise<DeliveryOutcome> {
   let lastError: ErrorDetail | undefined;
   let tried = 0;
-  const skipped: string[] = [];
+  const skipped: ProviderSkippedError[] = [];
   for (const route of routes) {
     const startedAt = new Date();
     const started = performance.now();
     const result = await sendOnce(route, email);
     if (result.outcome === 'skipped') {
-      skipped.push(result.reason);
+      skipped.push(result.skipped);
       continue;
     }
     tried += 1;
@@ -51,26 +54,32 @@ export async function deliverWithFailover(
     if (result.error.type === 'permanent') return { kind: 'rejected', error: result.error };
     lastError = result.error;
   }
-  return { kind: 'exhausted', error: lastError ?? nothingTried(skipped), tried };
+  const waits = skipped.flatMap((skip) => (skip.retryInMs === undefined ? [] : [skip.retryInMs]));
+  return {
+    kind: 'exhausted',
+    error: lastError ?? nothingTried(skipped),
+    tried,
+    ...(waits.length > 0 ? { waitMs: Math.min(...waits) } : {}),
+  };
 }
 
 type SendOutcome =
   | { outcome: 'sent'; providerMessageId: string; response?: string }
   | { outcome: 'failed'; error: ErrorDetail }
-  | { outcome: 'skipped'; reason: string };
+  | { outcome: 'skipped'; skipped: ProviderSkippedError };
 
 async function sendOnce(route: Route, email: OutgoingEmail): Promise<SendOutcome> {
   try {
     const { providerMessageId, response } = await route.send(email);
     return { outcome: 'sent', providerMessageId, ...(response ? { response } : {}) };
   } catch (thrown) {
-    if (thrown instanceof ProviderSkippedError) return { outcome: 'skipped', reason: thrown.message };
+    if (thrown instanceof ProviderSkippedError) return { outcome: 'skipped', skipped: thrown };
     return { outcome: 'failed', error: describe(asProviderError(thrown)) };
   }
 }
 
-function nothingTried(skipped: string[]): ErrorDetail {
-  const why = skipped.length > 0 ? skipped.join('; ') : 'every provider is disabled';
+function nothingTried(skipped: ProviderSkippedError[]): ErrorDetail {
+  const why = skipped.length > 0 ? skipped.map((skip) => skip.message).join('; ') : 'every provider is disabled';
   return { type: 'transient', message: `no provider could be tried: ${why}` };
 }
 

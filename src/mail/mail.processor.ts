@@ -73,7 +73,7 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
       return this.store.markFailed(id, outcome.error);
     }
     await this.store.setStatus(id, 'queued');
-    const delayMs = outcome.tried > 0 ? retryDelay(round, retryBaseMs) : retryBaseMs;
+    const delayMs = outcome.tried > 0 ? retryDelay(round, retryBaseMs) : (outcome.waitMs ?? retryBaseMs);
     throw new RoundFailedError(`round ${round}: no provider accepted the message: ${outcome.error.message}`, delayMs);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { TimeoutError, withTimeout } from '../common/with-timeout';
 import { AppConfig } from '../config/config.module';
-import { RedisConnection } from '../redis/redis.module';
 import {
   EmailProvider,
   OutgoingEmail,
@@ -9,25 +8,34 @@ import {
   SendResult,
   TransientProviderError,
 } from '../providers/providers.module';
+import { RedisConnection } from '../redis/redis.module';
+import { ProviderRateLimiter } from './provider-rate-limiter';
+import { ProviderScoreStore } from './provider-score.store';
 import { ProviderStatsStore, RecentStats } from './provider-stats.store';
 import { ProviderSwitchStore } from './provider-switch.store';
 import { ProviderSkippedError, Route } from './route';
 import { BreakerState, SharedCircuitBreaker } from './shared-circuit-breaker';
+import { RoutingStrategy } from './strategies/routing-strategy';
 
 export interface ProviderStatus {
   name: string;
-  /** 1 = tried first. */
+  /** Position in MAIL_PROVIDERS; 1 = tried first by the priority strategy. */
   priority: number;
   enabled: boolean;
   /** How much longer the provider is paused after it answered 429 with Retry-After. */
   pausedForMs: number;
   breaker: BreakerState;
+  /** Health score in [0, 1]; the score strategy tries the highest first. */
+  score: number;
+  /** Messages per second across all workers, or null for no limit. */
+  rateLimit: number | null;
   recent: RecentStats;
 }
 
 /**
- * Decides which providers a delivery round may call, in which order, and wraps each call in its shared
- * circuit breaker, the send timeout and the statistics. Operators switch providers off and on here.
+ * Decides which providers a delivery round may call and in which order (MAIL_ROUTING), and guards
+ * each call: operator switch, 429 pause, rate limit, shared circuit breaker and send timeout; every
+ * call's outcome feeds the statistics and the score. Operators switch providers off and on here.
  */
 @Injectable()
 export class ProviderRouter {
@@ -36,8 +44,11 @@ export class ProviderRouter {
 
   constructor(
     private readonly registry: ProviderRegistry,
+    private readonly strategy: RoutingStrategy,
     private readonly switches: ProviderSwitchStore,
     private readonly stats: ProviderStatsStore,
+    private readonly scores: ProviderScoreStore,
+    private readonly rateLimiter: ProviderRateLimiter,
     redis: RedisConnection,
     config: AppConfig,
   ) {
@@ -52,43 +63,51 @@ export class ProviderRouter {
     );
   }
 
-  /** The enabled providers in priority order, each call guarded by its breaker. */
+  /** The enabled providers in the strategy's order for one message, each call guarded. */
   async routes(): Promise<Route[]> {
     const disabled = await this.switches.disabled();
-    return this.registry.ordered
-      .filter((provider) => !disabled.has(provider.name))
-      .map((provider) => ({ name: provider.name, send: (email: OutgoingEmail) => this.send(provider, email) }));
+    const enabled = this.registry.names.filter((name) => !disabled.has(name));
+    const ordered = await this.strategy.order(enabled);
+    return ordered.map((name) => {
+      const provider = this.provider(name);
+      return { name, send: (email: OutgoingEmail) => this.send(provider, email) };
+    });
   }
 
   async statuses(): Promise<ProviderStatus[]> {
-    const disabled = await this.switches.disabled();
+    const [disabled, scores] = await Promise.all([this.switches.disabled(), this.scores.current(this.registry.names)]);
     return Promise.all(
-      this.registry.ordered.map(async (provider, index) => ({
-        name: provider.name,
+      this.registry.names.map(async (name, index) => ({
+        name,
         priority: index + 1,
-        enabled: !disabled.has(provider.name),
-        pausedForMs: await this.switches.pausedForMs(provider.name),
-        breaker: await this.breaker(provider.name).state(),
-        recent: await this.stats.recent(provider.name),
+        enabled: !disabled.has(name),
+        pausedForMs: await this.switches.pausedForMs(name),
+        breaker: await this.breakers.get(name)!.state(),
+        score: Math.round(scores[name] * 1000) / 1000,
+        rateLimit: this.rateLimiter.limitOf(name),
+        recent: await this.stats.recent(name),
       })),
     );
   }
 
   async disable(name: string): Promise<ProviderStatus> {
-    await this.switches.disable(this.known(name));
+    await this.switches.disable(this.provider(name).name);
     return this.status(name);
   }
 
   async enable(name: string): Promise<ProviderStatus> {
-    await this.switches.enable(this.known(name));
+    await this.switches.enable(this.provider(name).name);
     return this.status(name);
   }
 
   private async send(provider: EmailProvider, email: OutgoingEmail): Promise<SendResult> {
     const pausedMs = await this.switches.pausedForMs(provider.name);
-    if (pausedMs > 0) throw new ProviderSkippedError(provider.name, `paused for ${pausedMs} ms after HTTP 429`);
+    if (pausedMs > 0) {
+      throw new ProviderSkippedError(provider.name, `paused for ${pausedMs} ms after HTTP 429`, pausedMs);
+    }
+    await this.rateLimiter.take(provider.name);
     try {
-      return await this.breaker(provider.name).run(() => this.timedSend(provider, email));
+      return await this.breakers.get(provider.name)!.run(() => this.timedSend(provider, email));
     } catch (error) {
       if (error instanceof TransientProviderError && error.retryAfterMs) {
         await this.switches.pause(provider.name, error.retryAfterMs);
@@ -102,28 +121,32 @@ export class ProviderRouter {
     const started = performance.now();
     try {
       const result = await withTimeout(provider.send(email), this.sendTimeoutMs, `${provider.name} send`);
-      await this.stats.record(provider.name, true, performance.now() - started);
+      await this.recordOutcome(provider.name, true, started);
       return result;
     } catch (thrown) {
       const error = thrown instanceof TimeoutError ? new TransientProviderError(thrown.message) : thrown;
       // A permanent refusal still shows a working provider; only its own failures count against it.
-      await this.stats.record(provider.name, !(error instanceof TransientProviderError), performance.now() - started);
+      await this.recordOutcome(provider.name, !(error instanceof TransientProviderError), started);
       throw error;
     }
+  }
+
+  private async recordOutcome(name: string, providerWorked: boolean, started: number): Promise<void> {
+    await Promise.all([
+      this.stats.record(name, providerWorked, performance.now() - started),
+      this.scores.record(name, providerWorked),
+    ]);
   }
 
   private async status(name: string): Promise<ProviderStatus> {
     return (await this.statuses()).find((status) => status.name === name)!;
   }
 
-  private breaker(name: string): SharedCircuitBreaker {
-    return this.breakers.get(name)!;
-  }
-
-  private known(name: string): string {
-    if (!this.registry.names.includes(name)) {
+  private provider(name: string): EmailProvider {
+    const provider = this.registry.ordered.find((candidate) => candidate.name === name);
+    if (!provider) {
       throw new NotFoundException(`No provider named ${name}; configured: ${this.registry.names.join(', ')}`);
     }
-    return name;
+    return provider;
   }
 }

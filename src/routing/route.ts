@@ -6,12 +6,14 @@ export interface Route {
   send(email: OutgoingEmail): Promise<SendResult>;
 }
 
-/** The provider was not called at all (its circuit is open, or a trial is running elsewhere). */
+/** The provider was not called at all: switched off, paused, at its rate limit, or its circuit is open. */
 export class ProviderSkippedError extends Error {
   override readonly name = 'ProviderSkippedError';
   constructor(
     readonly provider: string,
     readonly reason: string,
+    /** When the provider can be expected to take calls again, if known. */
+    readonly retryInMs?: number,
   ) {
     super(`${provider} skipped: ${reason}`);
   }

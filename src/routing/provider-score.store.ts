@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/config.module';
+import { RedisConnection } from '../redis/redis.module';
+import { PERFECT, StoredScore, afterOutcome, scoreAt } from './provider-score';
+
+/**
+ * Every provider's score, shared by all workers. Updates read and write without a lock: two workers
+ * recording at the same instant may lose one update, which only makes the score a little slower to move.
+ */
+@Injectable()
+export class ProviderScoreStore {
+  private readonly recoveryMs: number;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    config: AppConfig,
+  ) {
+    this.recoveryMs = config.providers.routing.scoreRecoveryMs;
+  }
+
+  async current(names: readonly string[], now = Date.now()): Promise<Record<string, number>> {
+    const stored = await Promise.all(names.map((name) => this.read(name)));
+    return Object.fromEntries(names.map((name, index) => [name, scoreAt(stored[index], now, this.recoveryMs)]));
+  }
+
+  async record(name: string, providerWorked: boolean, now = Date.now()): Promise<void> {
+    const current = scoreAt(await this.read(name), now, this.recoveryMs);
+    await this.redis.client.hset(key(name), { score: afterOutcome(current, providerWorked), at: now });
+  }
+
+  private async read(name: string): Promise<StoredScore> {
+    const { score, at } = await this.redis.client.hgetall(key(name));
+    return score === undefined ? PERFECT : { score: Number(score), at: Number(at) };
+  }
+}
+
+const key = (name: string) => `mailroute:providers:score:${name}`;
