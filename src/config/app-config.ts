@@ -28,8 +28,11 @@ export class AppConfig {
     order?: string[];
     sendTimeoutMs: number;
     checkIntervalMs: number;
-    /** Consecutive provider-level failures that open a provider's circuit, and how long it stays open. */
-    breaker: { threshold: number; cooldownMs: number };
+    /**
+     * What opens a provider's circuit (consecutive failures, or a failure rate over a window when
+     * failureRate > 0) and how long it stays open before a trial.
+     */
+    breaker: { threshold: number; failureRate: number; windowMs: number; cooldownMs: number };
     routing: {
       strategy: 'priority' | 'weighted' | 'score';
       /** Relative share of first tries per provider for `weighted`; unlisted providers weigh 1. */
@@ -65,7 +68,12 @@ export class AppConfig {
       order: env.MAIL_PROVIDERS?.split(',').map((name) => name.trim()),
       sendTimeoutMs: env.MAIL_SEND_TIMEOUT_MS,
       checkIntervalMs: env.PROVIDER_CHECK_INTERVAL_MS,
-      breaker: { threshold: env.MAIL_BREAKER_THRESHOLD, cooldownMs: env.MAIL_BREAKER_COOLDOWN_MS },
+      breaker: {
+        threshold: env.MAIL_BREAKER_THRESHOLD,
+        failureRate: env.MAIL_BREAKER_FAILURE_RATE,
+        windowMs: env.MAIL_BREAKER_WINDOW_MS,
+        cooldownMs: env.MAIL_BREAKER_COOLDOWN_MS,
+      },
       routing: {
         strategy: env.MAIL_ROUTING as AppConfig['providers']['routing']['strategy'],
         weights: parseWeights(env.MAIL_WEIGHTS),

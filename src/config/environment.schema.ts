@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -13,6 +14,9 @@ import {
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d*\.?\d+$/.test(value.trim()) ? Number(value) : value;
 
 const HTTP_ORIGIN = /^https?:\/\/[^/\s]+\/?$/;
 
@@ -106,6 +110,17 @@ export class EnvironmentSchema {
   @Min(10)
   @IsInt()
   MAIL_BREAKER_COOLDOWN_MS = 30000;
+
+  @Transform(toNumber)
+  @Min(0)
+  @Max(1)
+  @IsNumber({}, { message: 'MAIL_BREAKER_FAILURE_RATE must be a number from 0 to 1' })
+  MAIL_BREAKER_FAILURE_RATE = 0;
+
+  @Transform(toInt)
+  @Min(1000)
+  @IsInt()
+  MAIL_BREAKER_WINDOW_MS = 30000;
 
   @IsIn(['priority', 'weighted', 'score'], { message: 'MAIL_ROUTING must be one of priority, weighted, score' })
   MAIL_ROUTING = 'priority';

@@ -119,6 +119,15 @@ describe('deliverWithFailover with skipped routes', () => {
     expect(attempts).toEqual([]);
   });
 
+  it('passes on the soonest time a skipped provider will take calls again', async () => {
+    const waiting = (name: string, retryInMs: number): Route => ({
+      name,
+      send: async () => Promise.reject(new ProviderSkippedError(name, 'rate limit of 5/s reached', retryInMs)),
+    });
+    const { outcome } = await run([waiting('a', 800), skipping('b'), waiting('c', 300)]);
+    expect(outcome).toMatchObject({ kind: 'exhausted', tried: 0, waitMs: 300 });
+  });
+
   it('says so when there is no route at all', async () => {
     const { outcome } = await run([]);
     expect(outcome).toMatchObject({ tried: 0, error: { message: 'no provider could be tried: every provider is disabled' } });

@@ -4,7 +4,7 @@ import { PermanentProviderError, TransientProviderError } from '../providers/pro
 import { ProviderSkippedError } from './route';
 import { SharedCircuitBreaker } from './shared-circuit-breaker';
 
-const settings = { threshold: 3, cooldownMs: 1000, trialTimeoutMs: 5000 };
+const settings = { threshold: 3, failureRate: 0, windowMs: 10_000, cooldownMs: 1000, trialTimeoutMs: 5000 };
 
 describe('SharedCircuitBreaker', () => {
   let server: ThrowawayRedis;
@@ -30,7 +30,8 @@ describe('SharedCircuitBreaker', () => {
   });
 
   /** A worker's breaker for provider "p"; several instances behave like several worker processes. */
-  const worker = () => new SharedCircuitBreaker(redis, 'p', settings);
+  const worker = (overrides: Partial<typeof settings> = {}) =>
+    new SharedCircuitBreaker(redis, 'p', { ...settings, ...overrides });
   const succeed = async () => {
     calls += 1;
     return 'ok';
@@ -103,6 +104,25 @@ describe('SharedCircuitBreaker', () => {
     const workers = [worker(), worker(), worker()];
     await Promise.all(workers.map((breaker) => expect(breaker.run(failTransiently)).rejects.toThrow('503')));
     expect(await worker().state()).toBe('open');
+  });
+
+  it('with a failure rate, also opens on a high share of failures that are not consecutive', async () => {
+    const breaker = worker({ threshold: 100, failureRate: 0.5 });
+    for (let i = 0; i < 20; i += 1) {
+      clock += 100;
+      const call = i % 3 === 0 ? succeed : failTransiently;
+      await breaker.run(call).catch(() => undefined);
+    }
+    expect(await breaker.state()).toBe('open');
+  });
+
+  it('with a failure rate, stays closed while most calls succeed', async () => {
+    const breaker = worker({ threshold: 100, failureRate: 0.5 });
+    for (let i = 0; i < 20; i += 1) {
+      clock += 100;
+      await breaker.run(i % 3 === 0 ? failTransiently : succeed).catch(() => undefined);
+    }
+    expect(await breaker.state()).toBe('closed');
   });
 
   it('lets only one worker run the trial; the others skip while it runs', async () => {

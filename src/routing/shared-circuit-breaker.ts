@@ -1,18 +1,10 @@
-import {
-  BrokenCircuitError,
-  CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleWhen,
-} from 'cockatiel';
+import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, circuitBreaker, handleWhen } from 'cockatiel';
 import type Redis from 'ioredis';
 import { TransientProviderError } from '../providers/providers.module';
+import { BreakerRules, breakerFor } from './either.breaker';
 import { ProviderSkippedError } from './route';
 
-export interface BreakerSettings {
-  /** Consecutive provider-level failures that open the circuit. */
-  threshold: number;
+export interface BreakerSettings extends BreakerRules {
   /** How long the circuit stays open before one trial call may test the provider again. */
   cooldownMs: number;
   /** Longest a trial call can take; bounds how long other workers wait on a trial that died. */
@@ -34,8 +26,8 @@ return 1`;
 
 /**
  * A per-provider circuit breaker whose state every worker shares. cockatiel runs the state machine
- * (consecutive failures open it, a cool-down leads to a half-open trial, the trial closes or reopens
- * it); its serialised state lives in Redis. Each call hydrates the breaker from Redis, runs through it,
+ * (consecutive failures or a failure rate open it, a cool-down leads to a half-open trial, the trial
+ * closes or reopens it); its serialised state lives in Redis. Each call hydrates the breaker from Redis, runs through it,
  * and writes the new state back with compare-and-set, replaying the outcome on the fresher state when
  * another worker wrote first. A trial is taken by one worker at a time through a Redis lock.
  */
@@ -106,7 +98,7 @@ export class SharedCircuitBreaker {
       handleWhen((error) => error instanceof TransientProviderError),
       {
         halfOpenAfter: this.settings.cooldownMs,
-        breaker: new ConsecutiveBreaker(this.settings.threshold),
+        breaker: breakerFor(this.settings),
         initialState: stored ? JSON.parse(stored) : undefined,
       },
     );
