@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
 import { FakeMailgun } from './support/fake-mailgun.server';
 import { FakeSendGrid } from './support/fake-sendgrid.server';
 import { pollUntil } from './support/poll';
 import { ThrowawayRedis } from './support/redis';
+import { ServiceProcess } from './support/service-process';
 import { TestApp } from './support/test-app';
 
 const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
@@ -241,4 +246,56 @@ describe('per-provider rate limits and strategies', () => {
     expect(bySendgrid).toBeGreaterThan(5);
     expect(bySendgrid).toBeLessThan(35);
   });
+});
+
+describe('provider switches reach a worker in another OS process', () => {
+  let redis: ThrowawayRedis;
+  let sendgrid: FakeSendGrid;
+  let mailgun: FakeMailgun;
+  let outboxDir: string;
+
+  beforeAll(async () => {
+    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
+    outboxDir = mkdtempSync(join(tmpdir(), 'mailroute-process-'));
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+    rmSync(outboxDir, { recursive: true, force: true });
+  });
+
+  it('a provider disabled through one process is skipped by the other, and comes back when enabled', async () => {
+    const env = {
+      REDIS_URL: redis.url,
+      MAIL_PROVIDERS: 'sendgrid,mailgun',
+      MAIL_OUTBOX_DIR: outboxDir,
+      SENDGRID_API_KEY: sendgrid.apiKey,
+      SENDGRID_API_URL: sendgrid.url,
+      MAILGUN_API_KEY: mailgun.apiKey,
+      MAILGUN_DOMAIN: mailgun.domain,
+      MAILGUN_API_URL: mailgun.url,
+    };
+    const inTest = await TestApp.start({ redisUrl: redis.url, env });
+    await inTest.http.post('/v1/providers/sendgrid/disable').expect(200);
+    await inTest.close();
+
+    const other = await ServiceProcess.start(env);
+    try {
+      const http = request(other.url);
+      const deliver = async () => {
+        const { body } = await http.post('/v1/emails').send(message).expect(202);
+        const done = await pollUntil(
+          () => http.get(`/v1/emails/${body.id}`),
+          (res) => ['sent', 'failed'].includes(res.body.status),
+        );
+        return done.body;
+      };
+      expect((await deliver()).provider).toBe('mailgun');
+      expect(sendgrid.received).toHaveLength(0);
+
+      await http.post('/v1/providers/sendgrid/enable').expect(200);
+      expect((await deliver()).provider).toBe('sendgrid');
+    } finally {
+      await other.stop();
+    }
+  }, 90_000);
 });

@@ -1,0 +1,66 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { pollUntil } from './poll';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * mailroute as its own OS process (src/main.ts through ts-node), for tests that need a second worker
+ * that shares nothing with the test but Redis.
+ */
+export class ServiceProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    private readonly output: string[],
+  ) {}
+
+  static async start(env: Record<string, string>): Promise<ServiceProcess> {
+    const port = await freePort();
+    const output: string[] = [];
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const service = new ServiceProcess(child, `http://127.0.0.1:${port}`, output);
+    await pollUntil(
+      () => service.live(),
+      (up) => up,
+      { timeoutMs: 60_000, intervalMs: 100 },
+    ).catch((error: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${error.message}\n${output.join('').slice(-3000)}`);
+    });
+    return service;
+  }
+
+  /** SIGTERM, as Kubernetes stops a pod, and waits for the process to exit. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+
+  private async live(): Promise<boolean> {
+    if (this.child.exitCode !== null) throw new Error(`service exited with code ${this.child.exitCode}`);
+    return fetch(`${this.url}/health/live`).then(
+      (response) => response.ok,
+      () => false,
+    );
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
