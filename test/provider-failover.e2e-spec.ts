@@ -1,29 +1,18 @@
-import { FakeMailgun } from './support/fake-mailgun.server';
-import { FakeSendGrid } from './support/fake-sendgrid.server';
-import { ThrowawayRedis } from './support/redis';
+import { FakeWorld } from './support/fake-world';
 import { TestApp } from './support/test-app';
 
 const message = { from: 'Shop <shop@example.com>', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
 
 describe('MAIL_PROVIDERS=sendgrid,mailgun through the real app', () => {
-  let redis: ThrowawayRedis;
-  let sendgrid: FakeSendGrid;
-  let mailgun: FakeMailgun;
+  let world: FakeWorld;
+  let sendgrid: FakeWorld['sendgrid'];
+  let mailgun: FakeWorld['mailgun'];
   let app: TestApp;
 
   beforeAll(async () => {
-    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
-    app = await TestApp.start({
-      redisUrl: redis.url,
-      env: {
-        MAIL_PROVIDERS: 'sendgrid,mailgun',
-        SENDGRID_API_KEY: sendgrid.apiKey,
-        SENDGRID_API_URL: sendgrid.url,
-        MAILGUN_API_KEY: mailgun.apiKey,
-        MAILGUN_DOMAIN: mailgun.domain,
-        MAILGUN_API_URL: mailgun.url,
-      },
-    });
+    world = await FakeWorld.start();
+    ({ sendgrid, mailgun } = world);
+    app = await TestApp.start({ redisUrl: world.redis.url, env: world.env });
   });
   beforeEach(() => {
     sendgrid.reset();
@@ -31,7 +20,7 @@ describe('MAIL_PROVIDERS=sendgrid,mailgun through the real app', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+    await world?.stop();
   });
 
   it('sends through SendGrid when it accepts', async () => {

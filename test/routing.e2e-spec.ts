@@ -2,45 +2,38 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { FakeMailgun } from './support/fake-mailgun.server';
-import { FakeSendGrid } from './support/fake-sendgrid.server';
+import { FakeWorld } from './support/fake-world';
 import { pollUntil } from './support/poll';
-import { ThrowawayRedis } from './support/redis';
 import { ServiceProcess } from './support/service-process';
 import { TestApp } from './support/test-app';
 
 const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
 const THRESHOLD = 2;
 
+let world: FakeWorld;
+let sendgrid: FakeWorld['sendgrid'];
+let mailgun: FakeWorld['mailgun'];
+
+beforeAll(async () => {
+  world = await FakeWorld.start();
+  ({ sendgrid, mailgun } = world);
+});
+afterAll(() => world?.stop());
+
+const startApp = (env: Record<string, string> = {}) =>
+  TestApp.start({ redisUrl: world.redis.url, env: { ...world.env, ...env } });
+
 describe('routing with shared circuit breakers and provider switches', () => {
-  let redis: ThrowawayRedis;
-  let sendgrid: FakeSendGrid;
-  let mailgun: FakeMailgun;
   let first: TestApp;
   let second: TestApp;
 
-  const startWorker = () =>
-    TestApp.start({
-      redisUrl: redis.url,
-      env: {
-        MAIL_PROVIDERS: 'sendgrid,mailgun',
-        SENDGRID_API_KEY: sendgrid.apiKey,
-        SENDGRID_API_URL: sendgrid.url,
-        MAILGUN_API_KEY: mailgun.apiKey,
-        MAILGUN_DOMAIN: mailgun.domain,
-        MAILGUN_API_URL: mailgun.url,
-        MAIL_BREAKER_THRESHOLD: String(THRESHOLD),
-        MAIL_BREAKER_COOLDOWN_MS: '300',
-      },
-    });
-
   beforeAll(async () => {
-    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
-    [first, second] = await Promise.all([startWorker(), startWorker()]);
+    const env = { MAIL_BREAKER_THRESHOLD: String(THRESHOLD), MAIL_BREAKER_COOLDOWN_MS: '300' };
+    [first, second] = await Promise.all([startApp(env), startApp(env)]);
   });
   afterAll(async () => {
     await Promise.all([first?.close(), second?.close()]);
-    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+    await world.reset();
   });
 
   async function deliver(app: TestApp) {
@@ -105,37 +98,15 @@ describe('routing with shared circuit breakers and provider switches', () => {
 });
 
 describe('a provider answering 429 with Retry-After', () => {
-  let redis: ThrowawayRedis;
-  let sendgrid: FakeSendGrid;
-  let mailgun: FakeMailgun;
   const apps: TestApp[] = [];
 
-  beforeAll(async () => {
-    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
-  });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
-    await redis.flush();
-    sendgrid.reset();
-    mailgun.reset();
-  });
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+    await world.reset();
   });
 
   const start = async (providers: string, env: Record<string, string> = {}) => {
-    const app = await TestApp.start({
-      redisUrl: redis.url,
-      env: {
-        MAIL_PROVIDERS: providers,
-        SENDGRID_API_KEY: sendgrid.apiKey,
-        SENDGRID_API_URL: sendgrid.url,
-        MAILGUN_API_KEY: mailgun.apiKey,
-        MAILGUN_DOMAIN: mailgun.domain,
-        MAILGUN_API_URL: mailgun.url,
-        ...env,
-      },
-    });
+    const app = await startApp({ MAIL_PROVIDERS: providers, ...env });
     apps.push(app);
     return app;
   };
@@ -172,37 +143,15 @@ describe('a provider answering 429 with Retry-After', () => {
 });
 
 describe('per-provider rate limits and strategies', () => {
-  let redis: ThrowawayRedis;
-  let sendgrid: FakeSendGrid;
-  let mailgun: FakeMailgun;
   let app: TestApp;
 
-  beforeAll(async () => {
-    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
-  });
   afterEach(async () => {
     await app?.close();
-    await redis.flush();
-    sendgrid.reset();
-    mailgun.reset();
-  });
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
+    await world.reset();
   });
 
   const start = async (env: Record<string, string>) => {
-    app = await TestApp.start({
-      redisUrl: redis.url,
-      env: {
-        MAIL_PROVIDERS: 'sendgrid,mailgun',
-        SENDGRID_API_KEY: sendgrid.apiKey,
-        SENDGRID_API_URL: sendgrid.url,
-        MAILGUN_API_KEY: mailgun.apiKey,
-        MAILGUN_DOMAIN: mailgun.domain,
-        MAILGUN_API_URL: mailgun.url,
-        ...env,
-      },
-    });
+    app = await startApp(env);
   };
   const sendAll = async (count: number) => {
     const ids = [];
@@ -249,32 +198,16 @@ describe('per-provider rate limits and strategies', () => {
 });
 
 describe('provider switches reach a worker in another OS process', () => {
-  let redis: ThrowawayRedis;
-  let sendgrid: FakeSendGrid;
-  let mailgun: FakeMailgun;
   let outboxDir: string;
 
-  beforeAll(async () => {
-    [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
+  beforeAll(() => {
     outboxDir = mkdtempSync(join(tmpdir(), 'mailroute-process-'));
   });
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), sendgrid?.close(), mailgun?.close()]);
-    rmSync(outboxDir, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(outboxDir, { recursive: true, force: true }));
 
   it('a provider disabled through one process is skipped by the other, and comes back when enabled', async () => {
-    const env = {
-      REDIS_URL: redis.url,
-      MAIL_PROVIDERS: 'sendgrid,mailgun',
-      MAIL_OUTBOX_DIR: outboxDir,
-      SENDGRID_API_KEY: sendgrid.apiKey,
-      SENDGRID_API_URL: sendgrid.url,
-      MAILGUN_API_KEY: mailgun.apiKey,
-      MAILGUN_DOMAIN: mailgun.domain,
-      MAILGUN_API_URL: mailgun.url,
-    };
-    const inTest = await TestApp.start({ redisUrl: redis.url, env });
+    const env = { ...world.env, REDIS_URL: world.redis.url, MAIL_OUTBOX_DIR: outboxDir };
+    const inTest = await startApp();
     await inTest.http.post('/v1/providers/sendgrid/disable').expect(200);
     await inTest.close();
 

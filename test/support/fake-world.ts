@@ -1,0 +1,43 @@
+import { FakeMailgun } from './fake-mailgun.server';
+import { FakeSendGrid } from './fake-sendgrid.server';
+import { ThrowawayRedis } from './redis';
+
+/**
+ * Everything outside mailroute that an e2e test with real providers needs: a throwaway Redis and the
+ * fake SendGrid and Mailgun, with the environment that points mailroute at them.
+ */
+export class FakeWorld {
+  private constructor(
+    readonly redis: ThrowawayRedis,
+    readonly sendgrid: FakeSendGrid,
+    readonly mailgun: FakeMailgun,
+  ) {}
+
+  static async start(): Promise<FakeWorld> {
+    const [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
+    return new FakeWorld(redis, sendgrid, mailgun);
+  }
+
+  /** MAIL_PROVIDERS=sendgrid,mailgun, with both pointed at their fakes. */
+  get env(): Record<string, string> {
+    return {
+      MAIL_PROVIDERS: 'sendgrid,mailgun',
+      SENDGRID_API_KEY: this.sendgrid.apiKey,
+      SENDGRID_API_URL: this.sendgrid.url,
+      MAILGUN_API_KEY: this.mailgun.apiKey,
+      MAILGUN_DOMAIN: this.mailgun.domain,
+      MAILGUN_API_URL: this.mailgun.url,
+    };
+  }
+
+  /** Forgets what the fakes received and were told, and empties Redis. */
+  async reset(): Promise<void> {
+    this.sendgrid.reset();
+    this.mailgun.reset();
+    await this.redis.flush();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.redis.stop(), this.sendgrid.close(), this.mailgun.close()]);
+  }
+}
