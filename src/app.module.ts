@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
@@ -13,6 +14,7 @@ import { RedisConnection, RedisModule } from './redis/redis.module';
       inject: [RedisConnection],
       useFactory: (redis: RedisConnection) => ({ redis: redis.url, prefix: 'mailroute' }),
     }),
+    AuthModule,
     MailModule,
     HealthModule,
   ],

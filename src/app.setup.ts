@@ -1,7 +1,9 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
+import { checkJsonShape } from './json-shape.limit';
 import { AppConfig } from './config/config.module';
 
 /**
@@ -10,7 +12,11 @@ import { AppConfig } from './config/config.module';
  */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.use(helmet());
+  app.useBodyParser('json', {
+    limit: config.http.bodyLimit,
+    verify: (_req: unknown, _res: unknown, raw: Buffer) => checkJsonShape(raw),
+  });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -32,6 +38,7 @@ function mountDocs(app: INestApplication): void {
         'configured providers in priority order with failover and retries.',
     )
     .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from `npm run key:new`' })
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document), {
     jsonDocumentUrl: 'docs-json',

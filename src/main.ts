@@ -12,9 +12,17 @@ async function bootstrap(): Promise<void> {
   });
   configureApp(app);
   app.enableShutdownHooks();
-  const { port, host } = app.get(AppConfig).http;
+  const config = app.get(AppConfig);
+  const { port, host } = config.http;
   await app.listen(port, host);
   Logger.log(`mailroute listening on http://${host}:${port} (API docs at /docs)`, 'Bootstrap');
+  if (config.security.apiKeys.length === 0) {
+    Logger.warn(
+      `No API_KEYS configured: the API is open to anyone who can reach ${host}:${port}, which is why ` +
+        'mailroute then listens on the loopback interface only. Create keys with `npm run key:new`.',
+      'Bootstrap',
+    );
+  }
 }
 
 bootstrap().catch((error: Error) => {

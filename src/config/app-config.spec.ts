@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigurationError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -19,6 +22,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       PORT: '8080',
       HOST: '0.0.0.0',
+      API_KEYS: `billing:send:${'a'.repeat(64)}`,
       REDIS_URL: 'redis://redis:6379/2',
       MAIL_PROVIDERS: 'outbox , other',
       MAIL_MAX_ATTEMPTS: '3',
@@ -45,5 +49,40 @@ describe('loadConfig', () => {
 
   it('names every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', MAIL_MAX_ATTEMPTS: 'y' })).toThrow(/PORT[\s\S]*MAIL_MAX_ATTEMPTS/);
+  });
+
+  describe('security', () => {
+    const hash = 'ab'.repeat(32);
+
+    it('refuses to listen beyond loopback without API keys', () => {
+      expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/HOST is 0\.0\.0\.0 but API_KEYS is empty/);
+      expect(() => loadConfig({ HOST: '::1' })).not.toThrow();
+    });
+
+    it('reads API keys with their scope and optional senders', () => {
+      const config = loadConfig({ API_KEYS: `billing:send:${hash}, ops:admin:${hash}:me@example.com|@example.org` });
+      expect(config.security.apiKeys).toEqual([
+        { name: 'billing', scope: 'send', sha256: hash, allowedFrom: undefined },
+        { name: 'ops', scope: 'admin', sha256: hash, allowedFrom: ['me@example.com', '@example.org'] },
+      ]);
+    });
+
+    it.each([
+      ['a raw key instead of its hash', 'billing:send:mr_secret'],
+      ['an unknown scope', `billing:root:${hash}`],
+    ])('names API_KEYS for %s, without repeating the value', (_case, value) => {
+      expect(() => loadConfig({ API_KEYS: value })).toThrow(/API_KEYS must be/);
+      expect(() => loadConfig({ API_KEYS: value })).not.toThrow(/mr_secret/);
+    });
+
+    it('reads secrets from *_FILE variables', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
+      writeFileSync(join(dir, 'sendgrid'), 'SG.from-a-file\n');
+      const config = loadConfig({ SENDGRID_API_KEY_FILE: join(dir, 'sendgrid') });
+      expect(config.providers.sendgrid?.apiKey).toBe('SG.from-a-file');
+      expect(() => loadConfig({ SENDGRID_API_KEY: 'x', SENDGRID_API_KEY_FILE: join(dir, 'sendgrid') })).toThrow(/not both/);
+      expect(() => loadConfig({ SMTP_URL_FILE: join(dir, 'missing') })).toThrow('SMTP_URL_FILE cannot be read: ENOENT');
+      rmSync(dir, { recursive: true });
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EnvironmentSchema } from './environment.schema';
 
@@ -48,6 +49,14 @@ export class AppConfig {
     smtp?: { url: string; poolSize: number };
   };
   readonly shutdownTimeoutMs: number;
+  readonly security: {
+    /** Empty: no authentication, which the loopback-only rule below makes safe. */
+    apiKeys: ApiKeyEntry[];
+    /** Who may be the sender, for keys without a list of their own; empty allows anyone. */
+    allowedFrom: string[];
+    /** Requests per key (or per IP without keys) per window; 0 turns the limit off. */
+    rateLimit: { limit: number; windowMs: number };
+  };
 
   constructor(env: EnvironmentSchema) {
     this.http = {
@@ -97,8 +106,35 @@ export class AppConfig {
       smtp: env.SMTP_URL ? { url: env.SMTP_URL, poolSize: env.SMTP_POOL_SIZE } : undefined,
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.security = {
+      apiKeys: parseApiKeys(env.API_KEYS),
+      allowedFrom: list(env.MAIL_ALLOWED_FROM),
+      rateLimit: { limit: env.API_RATE_LIMIT, windowMs: env.API_RATE_WINDOW_MS },
+    };
   }
 }
+
+export interface ApiKeyEntry {
+  name: string;
+  scope: 'send' | 'admin';
+  /** Hex SHA-256 of the key: the key itself is never configured, stored or logged. */
+  sha256: string;
+  /** Senders this key may use (addresses and @domain entries); undefined follows MAIL_ALLOWED_FROM. */
+  allowedFrom?: string[];
+}
+
+function parseApiKeys(value: string | undefined): ApiKeyEntry[] {
+  return list(value).map((entry) => {
+    const [name, scope, sha256, senders] = entry.split(':');
+    return { name, scope: scope as ApiKeyEntry['scope'], sha256, allowedFrom: senders?.split('|') };
+  });
+}
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 function parseWeights(list: string | undefined): Record<string, number> {
   if (!list) return {};
@@ -110,10 +146,30 @@ function parseWeights(list: string | undefined): Record<string, number> {
   );
 }
 
+function secretsFromFiles(env: Record<string, string | undefined>): Record<string, string> {
+  const fromFiles: Record<string, string> = {};
+  for (const name of FILE_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) throw new ConfigurationError(`Set ${name} or ${name}_FILE, not both`);
+    try {
+      fromFiles[name] = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigurationError(`${name}_FILE cannot be read: ${(error as NodeJS.ErrnoException).code}`);
+    }
+  }
+  return fromFiles;
+}
+
 const withoutTrailingSlash = (url: string) => url.replace(/\/$/, '');
 
+/** Secrets that may come from a mounted file instead (`SENDGRID_API_KEY_FILE=/run/secrets/sendgrid`). */
+const FILE_VARIABLES = ['SENDGRID_API_KEY', 'MAILGUN_API_KEY', 'SMTP_URL', 'API_KEYS', 'REDIS_URL'];
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
 /** Reads and validates `env`; throws a ConfigurationError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfig {
+  const env = { ...rawEnv, ...secretsFromFiles(rawEnv) };
   const known = Object.keys(new EnvironmentSchema());
   const present = Object.fromEntries(
     known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
@@ -123,6 +179,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}));
   if (schema.MAILGUN_API_KEY && !schema.MAILGUN_DOMAIN) {
     lines.push('MAILGUN_DOMAIN is required when MAILGUN_API_KEY is set');
+  }
+  if (!schema.API_KEYS && !LOOPBACK.has(schema.HOST)) {
+    lines.push(
+      `HOST is ${schema.HOST} but API_KEYS is empty: without API keys mailroute only listens on 127.0.0.1. ` +
+        'Create a key with `npm run key:new -- --name <name> --scope send` and set API_KEYS.',
+    );
   }
   if (lines.length > 0) {
     throw new ConfigurationError(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);

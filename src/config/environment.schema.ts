@@ -195,4 +195,28 @@ export class EnvironmentSchema {
   @Min(0)
   @IsInt()
   SHUTDOWN_TIMEOUT_MS = 10000;
+
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9_.-]+:(send|admin):[0-9a-f]{64}(:[^,\s]+)?\s*(,\s*[A-Za-z0-9_.-]+:(send|admin):[0-9a-f]{64}(:[^,\s]+)?\s*)*$/, {
+    message:
+      'API_KEYS must be a comma-separated list of name:scope:sha256-hex entries (scope send or admin, ' +
+      'optionally :sender|@domain), as printed by `npm run key:new`',
+  })
+  API_KEYS?: string;
+
+  @IsOptional()
+  @Matches(/^\s*[^,\s]+(\s*,\s*[^,\s]+)*\s*$/, {
+    message: 'MAIL_ALLOWED_FROM must be a comma-separated list of addresses and @domain entries',
+  })
+  MAIL_ALLOWED_FROM?: string;
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  API_RATE_LIMIT = 50;
+
+  @Transform(toInt)
+  @Min(100)
+  @IsInt()
+  API_RATE_WINDOW_MS = 1000;
 }

@@ -2,6 +2,10 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
   ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -10,6 +14,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Caller, Principal } from '../auth/auth.module';
 import { AcceptedEmailDto, EmailDto } from './dto/email.dto';
 import { ErrorResponseDto } from './dto/error-response.dto';
 import { AddressObjectDto, SendEmailDto } from './dto/send-email.dto';
@@ -17,7 +22,10 @@ import { EmailRecord } from './email-record';
 import { MailService } from './mail.service';
 
 @ApiTags('emails')
+@ApiBearerAuth()
 @ApiExtraModels(AddressObjectDto)
+@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or an unknown one.' })
+@ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Over API_RATE_LIMIT; see Retry-After.' })
 @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis is unreachable; nothing was stored.' })
 @Controller('v1/emails')
 export class EmailsController {
@@ -31,9 +39,14 @@ export class EmailsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedEmailDto, description: 'Stored and queued; `Location` points at the message.' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid input: one line per bad field.' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The sender is not allowed for this API key.' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The body is larger than HTTP_BODY_LIMIT.' })
-  async send(@Body() body: SendEmailDto, @Res({ passthrough: true }) response: Response): Promise<AcceptedEmailDto> {
-    const record = await this.mail.accept(body);
+  async send(
+    @Body() body: SendEmailDto,
+    @Caller() caller: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AcceptedEmailDto> {
+    const record = await this.mail.accept(body, caller);
     response.location(`/v1/emails/${record.email.id}`);
     return { id: record.email.id, status: record.status };
   }

@@ -1,7 +1,15 @@
 import { InjectQueue } from '@nestjs/bull';
-import { BadRequestException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
+import { Principal, isAllowedSender } from '../auth/auth.module';
 import { AppConfig, ConfigurationError } from '../config/config.module';
 import type { EmailAddress, OutgoingEmail } from '../providers/providers.module';
 import { parseAddress, parseAddressList } from './address';
@@ -18,6 +26,7 @@ const NOT_STORED = 'The message could not be stored, so it was not accepted; try
 export class MailService {
   private readonly logger = new Logger(MailService.name);
   private readonly defaultFrom?: EmailAddress;
+  private readonly allowedFrom: string[];
 
   constructor(
     private readonly store: MessageStore,
@@ -25,11 +34,15 @@ export class MailService {
     config: AppConfig,
   ) {
     this.defaultFrom = config.mail.defaultFrom === undefined ? undefined : defaultSender(config.mail.defaultFrom);
+    this.allowedFrom = config.security.allowedFrom;
   }
 
   /** Stores the message, then queues it for delivery; resolves only when both are done. */
-  async accept(body: SendEmailDto): Promise<EmailRecord> {
+  async accept(body: SendEmailDto, caller: Principal): Promise<EmailRecord> {
     const email = this.normalise(body);
+    if (!isAllowedSender(email.from.email, caller.allowedFrom ?? this.allowedFrom)) {
+      throw new ForbiddenException([`from ${email.from.email} is not an allowed sender for this API key`]);
+    }
     const record = await this.store.create(email).catch((error: Error) => this.unavailable(error));
     try {
       await withTimeout(this.queue.add({ id: email.id }, { jobId: email.id }), ENQUEUE_TIMEOUT_MS, 'queueing');

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AppConfig } from '../config/config.module';
+import { Principal } from './principal';
+
+interface StoredKey {
+  principal: Principal;
+  digest: Buffer;
+}
+
+/**
+ * The configured API keys, by their SHA-256 only. A presented key is hashed and compared with every
+ * configured digest in constant time, so neither the timing nor an early exit says how close it came.
+ */
+@Injectable()
+export class ApiKeyRegistry {
+  private readonly keys: StoredKey[];
+
+  constructor(config: AppConfig) {
+    this.keys = config.security.apiKeys.map(({ name, scope, sha256, allowedFrom }) => ({
+      principal: { name, scope, allowedFrom },
+      digest: Buffer.from(sha256, 'hex'),
+    }));
+  }
+
+  /** False when no keys are configured: the service then runs open, on loopback only. */
+  get enabled(): boolean {
+    return this.keys.length > 0;
+  }
+
+  authenticate(presented: string): Principal | undefined {
+    const digest = createHash('sha256').update(presented).digest();
+    let match: Principal | undefined;
+    for (const key of this.keys) {
+      if (timingSafeEqual(key.digest, digest)) match = key.principal;
+    }
+    return match;
+  }
+}

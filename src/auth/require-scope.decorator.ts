@@ -1,0 +1,7 @@
+import { SetMetadata } from '@nestjs/common';
+import { Scope } from './principal';
+
+export const REQUIRED_SCOPE = 'mailroute:required-scope';
+
+/** The scope a route needs beyond the `send` every /v1 route needs. */
+export const RequireScope = (scope: Scope) => SetMetadata(REQUIRED_SCOPE, scope);
