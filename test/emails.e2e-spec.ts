@@ -144,4 +144,12 @@ describe('MAIL_DEFAULT_FROM', () => {
     const sent = await app.waitForStatus(accepted.body.id, ['sent', 'failed']);
     expect(sent.from).toEqual({ email: 'noreply@example.com', name: 'Mailroute' });
   });
+
+  it('is the sender when from is null, and null optional fields count as absent', async () => {
+    const body = { from: null, to: 'ann@example.com', cc: null, replyTo: null, subject: 'Hi', text: 'Hello', html: null };
+    const accepted = await app.send(body).expect(202);
+    const sent = await app.waitForStatus(accepted.body.id, ['sent', 'failed']);
+    expect(sent).toMatchObject({ status: 'sent', from: { email: 'noreply@example.com' }, cc: [] });
+    expect(sent.replyTo).toBeUndefined();
+  });
 });

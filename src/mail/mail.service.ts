@@ -60,18 +60,19 @@ export class MailService {
   }
 
   private normalise(body: SendEmailDto): OutgoingEmail {
+    // Validation lets null through for optional fields (IsOptional); null means "not given" here too.
     const list = (field: 'to' | 'cc' | 'bcc') =>
-      body[field] === undefined ? [] : parseAddressList(field, body[field]).addresses;
+      body[field] == null ? [] : parseAddressList(field, body[field]).addresses;
     return {
       id: randomUUID(),
       from: this.sender(body.from),
       to: list('to'),
       cc: list('cc'),
       bcc: list('bcc'),
-      replyTo: body.replyTo === undefined ? undefined : single(body.replyTo),
+      replyTo: body.replyTo == null ? undefined : single(body.replyTo),
       subject: body.subject,
-      text: body.text,
-      html: body.html,
+      text: body.text ?? undefined,
+      html: body.html ?? undefined,
       headers: body.headers ?? {},
       tags: body.tags ?? [],
       metadata: body.metadata ?? {},
@@ -79,7 +80,7 @@ export class MailService {
   }
 
   private sender(from: SendEmailDto['from']): EmailAddress {
-    if (from !== undefined) return single(from);
+    if (from != null) return single(from);
     if (this.defaultFrom) return this.defaultFrom;
     throw new BadRequestException(['from is required (this server has no MAIL_DEFAULT_FROM)']);
   }

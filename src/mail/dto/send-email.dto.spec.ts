@@ -93,7 +93,12 @@ describe('SendEmailDto', () => {
       expect(await problems({ ...valid, text: undefined })).toEqual(['text or html is required']);
     });
 
-    it('accepts html alone, and both', async () => {
+    it('treats null bodies as absent', async () => {
+    expect(await problems({ ...valid, text: null, html: null })).toEqual(['text or html is required']);
+    expect(await problems({ ...valid, text: null, html: '<p>Hi</p>' })).toEqual([]);
+  });
+
+  it('accepts html alone, and both', async () => {
       expect(await problems({ ...valid, text: undefined, html: '<p>Hi</p>' })).toEqual([]);
       expect(await problems({ ...valid, html: '<p>Hi</p>' })).toEqual([]);
     });

@@ -81,7 +81,7 @@ export class SendEmailDto {
    * Plain-text body. At least one of text and html is required; with both, mail clients choose.
    * @example "Hello Ann, your order is on its way."
    */
-  @ValidateIf((body: SendEmailDto) => body.text !== undefined || body.html === undefined)
+  @ValidateIf((body: SendEmailDto) => body.text != null || body.html == null)
   @IsString()
   @IsDefined({ message: 'text or html is required' })
   text?: string;
