@@ -12,7 +12,12 @@ const common = { rootDir: __dirname, moduleFileExtensions: ['js', 'json', 'ts'],
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/no-secret-leaks.ts'],
+    },
   ],
   // A global option in Jest 30 (ignored inside projects). Generous, since e2e tests wait on real
   // servers; a test that waits for a state polls with its own deadline.

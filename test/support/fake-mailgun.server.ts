@@ -2,6 +2,7 @@ import busboy from 'busboy';
 import { randomBytes } from 'node:crypto';
 import { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { FakeProviderServer, FakeReply, FakeRoute, jsonReply, reasonPhrase, textReply } from './fake-http-answer';
+import { watchSecret } from './secret-watch';
 
 /** One authenticated POST /v3/{domain}/messages, as the fake received it. */
 export interface MailgunRequest {
@@ -35,6 +36,7 @@ export class FakeMailgun extends FakeProviderServer<MailgunRequest> {
     domain = 'mg.example.com',
   }: { apiKey?: string; domain?: string } = {}): Promise<FakeMailgun> {
     const fake = new FakeMailgun(apiKey, domain);
+    watchSecret(apiKey);
     await fake.listen();
     return fake;
   }

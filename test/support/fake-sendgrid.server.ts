@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { FakeProviderServer, FakeReply, FakeRoute, jsonReply, reasonPhrase } from './fake-http-answer';
+import { watchSecret } from './secret-watch';
 
 /** One authenticated POST /v3/mail/send, as the fake received it. */
 export interface SendGridRequest {
@@ -36,6 +37,7 @@ const RECIPIENT_LISTS = ['to', 'cc', 'bcc'] as const;
 export class FakeSendGrid extends FakeProviderServer<SendGridRequest> {
   static async start({ apiKey = 'SG.test-key' }: { apiKey?: string } = {}): Promise<FakeSendGrid> {
     const fake = new FakeSendGrid(apiKey);
+    watchSecret(apiKey);
     await fake.listen();
     return fake;
   }

@@ -4,6 +4,7 @@ import { AddressInfo, Socket } from 'node:net';
 import { buffer } from 'node:stream/consumers';
 import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, SMTPServerDataStream, SMTPServerEnvelope, SMTPServerSession } from 'smtp-server';
+import { watchSecret } from './secret-watch';
 
 /**
  * How the server answers one message: accept it, refuse it with an SMTP reply at a stage of the
@@ -79,6 +80,7 @@ export class FakeSmtpServer {
 
   static async start(options: { user?: string; pass?: string } = {}): Promise<FakeSmtpServer> {
     const server = new FakeSmtpServer(options.user ?? 'mailroute', options.pass ?? 's3cret-pass');
+    watchSecret(server.pass);
     server.smtp.listen(0, '127.0.0.1');
     await once(server.smtp.server, 'listening');
     server.listeningPort = (server.smtp.server.address() as AddressInfo).port;

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pollUntil } from './poll';
+import { recordOutput } from './secret-watch';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -41,10 +42,12 @@ export class ServiceProcess {
 
   /** SIGTERM, as Kubernetes stops a pod, and waits for the process to exit. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    await exited;
+    if (this.child.exitCode === null) {
+      const exited = once(this.child, 'exit');
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    recordOutput('service process output', this.output.join(''));
   }
 
   private async live(): Promise<boolean> {

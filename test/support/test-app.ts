@@ -1,4 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,35 @@ import { configureApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/config.module';
 import { createProviders } from '../../src/providers/provider.catalog';
 import { EmailProvider, ProviderRegistry } from '../../src/providers/providers.module';
+import { CapturingLogger } from './capturing.logger';
 import { pollUntil } from './poll';
+import { recordOutput, watchSecret } from './secret-watch';
+
+/** Every secret the configuration holds goes on the watch list of the secret scan. */
+function watchConfiguredSecrets(config: AppConfig): void {
+  const { sendgrid, mailgun, smtp } = config.providers;
+  [sendgrid?.apiKey, mailgun?.apiKey, smtp && new URL(smtp.url).password].forEach((secret) => secret && watchSecret(secret));
+}
+
+/** Records each response (status line, headers, body) for the secret scan. */
+function captureResponses(request: Request, response: Response, next: NextFunction): void {
+  const chunks: Buffer[] = [];
+  const write = response.write.bind(response) as (...args: unknown[]) => boolean;
+  const end = response.end.bind(response) as (...args: unknown[]) => Response;
+  response.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (chunk) chunks.push(Buffer.from(chunk as string));
+    return write(chunk, ...rest);
+  }) as Response['write'];
+  response.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as string));
+    recordOutput(
+      `response ${request.method} ${request.path}`,
+      `${response.statusCode} ${JSON.stringify(response.getHeaders())} ${Buffer.concat(chunks).toString()}`,
+    );
+    return end(chunk, ...rest);
+  }) as Response['end'];
+  next();
+}
 
 export interface TestAppOptions {
   redisUrl: string;
@@ -45,8 +74,13 @@ export class TestApp {
       .overrideProvider(ProviderRegistry)
       .useFactory({ factory: () => new ProviderRegistry([...extraProviders, ...createProviders(config)]) })
       .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+    const app = moduleRef.createNestApplication<NestExpressApplication>({
+      bodyParser: false,
+      logger: new CapturingLogger(),
+    });
+    app.use(captureResponses);
     configureApp(app);
+    watchConfiguredSecrets(config);
     await app.init();
     return new TestApp(app, outboxDir);
   }
