@@ -60,14 +60,17 @@ function isAddressObject(value: unknown): value is { email: string; name?: strin
   );
 }
 
-function checked(address: EmailAddress): ParsedAddress {
-  if (!isEmail(address.email, EMAIL_OPTIONS)) {
-    return { problem: `has an invalid email address "${address.email}"` };
-  }
-  if (address.name === undefined || address.name === '') return { address: { email: address.email } };
-  if (LINE_BREAK.test(address.name)) return { problem: 'name must not contain CR or LF' };
-  if (address.name.length > MAX_NAME_LENGTH) {
-    return { problem: `name must be at most ${MAX_NAME_LENGTH} characters` };
-  }
-  return { address };
+function checked({ email, name }: EmailAddress): ParsedAddress {
+  if (!isEmail(email, EMAIL_OPTIONS)) return { problem: `has an invalid email address "${email}"` };
+  const normalised = normaliseEmail(email);
+  if (name === undefined || name.trim() === '') return { address: { email: normalised } };
+  if (LINE_BREAK.test(name)) return { problem: 'name must not contain CR or LF' };
+  if (name.length > MAX_NAME_LENGTH) return { problem: `name must be at most ${MAX_NAME_LENGTH} characters` };
+  return { address: { email: normalised, name: name.normalize('NFC').trim() } };
+}
+
+/** Domains are case-insensitive and the local part is not (RFC 5321), so only the domain is lowered. */
+function normaliseEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}`;
 }

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { parseAddress } from '../address';
 import { SendEmailDto } from './send-email.dto';
 
 const valid = { from: 'app@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
@@ -17,6 +18,15 @@ async function problems(body: Record<string, unknown>): Promise<string[]> {
 describe('SendEmailDto', () => {
   it('accepts the smallest valid message', async () => {
     expect(await problems(valid)).toEqual([]);
+  });
+
+  describe('address normalisation', () => {
+    it('lowers the domain, keeps the local part, trims and NFC-normalises the name', () => {
+      expect(parseAddress({ email: 'Ann.Smith@Example.COM', name: '  Ame\u0301lie ' })).toEqual({
+        address: { email: 'Ann.Smith@example.com', name: 'Amélie' },
+      });
+      expect(parseAddress('  Bob <bob@Bücher.Example> ')).toEqual({ address: { email: 'bob@bücher.example', name: 'Bob' } });
+    });
   });
 
   describe('addresses', () => {
