@@ -1,8 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { ThrowawayRedis } from './support/redis';
-import { TestApp } from './support/test-app';
+import { useTestApp } from './support/test-app';
 import { RedisConnection } from '../src/redis/redis.module';
 
 const message = {
@@ -20,29 +19,19 @@ const message = {
 };
 
 describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
-  let redis: ThrowawayRedis;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
-    app = await TestApp.start({ redisUrl: redis.url });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await redis?.stop();
-  });
+  const running = useTestApp();
 
   const storedMessages = async () =>
-    (await app.app.get(RedisConnection).client.keys('mailroute:email:*'))
+    (await running.app.app.get(RedisConnection).client.keys('mailroute:email:*'))
       .filter((key) => !key.endsWith(':attempts'))
       .sort();
 
   it('answers 202 with the id and a Location, and delivers the message as an .eml file', async () => {
-    const accepted = await app.send(message).expect(202);
+    const accepted = await running.app.send(message).expect(202);
     expect(accepted.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued' });
     expect(accepted.headers.location).toBe(`/v1/emails/${accepted.body.id}`);
 
-    const sent = await app.waitForStatus(accepted.body.id, ['sent', 'failed']);
+    const sent = await running.app.waitForStatus(accepted.body.id, ['sent', 'failed']);
     expect(sent).toMatchObject({
       id: accepted.body.id,
       status: 'sent',
@@ -67,9 +56,9 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
       },
     ]);
 
-    const files = readdirSync(app.outboxDir).filter((name) => name.endsWith('.eml'));
+    const files = readdirSync(running.app.outboxDir).filter((name) => name.endsWith('.eml'));
     expect(files).toHaveLength(1);
-    const parsed = await simpleParser(readFileSync(join(app.outboxDir, files[0])));
+    const parsed = await simpleParser(readFileSync(join(running.app.outboxDir, files[0])));
     expect(parsed.messageId).toBe(sent.providerMessageId);
     expect(parsed.subject).toBe(message.subject);
     expect(parsed.text?.trim()).toBe(message.text);
@@ -77,8 +66,8 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
   });
 
   it('can be read back at once: a 202 is never followed by a 404', async () => {
-    const accepted = await app.send({ ...message, tags: [] }).expect(202);
-    const immediately = await app.http.get(`/v1/emails/${accepted.body.id}`).expect(200);
+    const accepted = await running.app.send({ ...message, tags: [] }).expect(202);
+    const immediately = await running.app.http.get(`/v1/emails/${accepted.body.id}`).expect(200);
     expect(['queued', 'sending', 'sent']).toContain(immediately.body.status);
   });
 
@@ -92,63 +81,53 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
     ['unknown field', { ...message, priority: 'high' }, /^property priority should not exist/],
   ])('refuses a bad %s with 400 naming the field, and stores nothing', async (_field, body, expected) => {
     const before = await storedMessages();
-    const response = await app.send(body).expect(400);
+    const response = await running.app.send(body).expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     expect(response.body.message).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
     expect(await storedMessages()).toEqual(before);
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const response = await app.send({ ...message, text: 'x'.repeat(11 * 1024 * 1024) }).expect(413);
+    const response = await running.app.send({ ...message, text: 'x'.repeat(11 * 1024 * 1024) }).expect(413);
     expect(response.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' });
   });
 
   it('answers 400 with the JSON error body for malformed JSON', async () => {
-    const response = await app.http.post('/v1/emails').set('content-type', 'application/json').send('{"to":').expect(400);
+    const response = await running.app.http.post('/v1/emails').set('content-type', 'application/json').send('{"to":').expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
   });
 
   it('answers 404 for an unknown id and 400 for an id of another format', async () => {
-    await app.http.get('/v1/emails/0b8a3c51-9b5e-4c43-8f4e-3f9a9d0c1e2a').expect(404);
-    const bad = await app.http.get('/v1/emails/not-an-id').expect(400);
+    await running.app.http.get('/v1/emails/0b8a3c51-9b5e-4c43-8f4e-3f9a9d0c1e2a').expect(404);
+    const bad = await running.app.http.get('/v1/emails/not-an-id').expect(400);
     expect(bad.body.statusCode).toBe(400);
   });
 
   it('serves the OpenAPI document with the request schema, examples and error responses', async () => {
-    const { body } = await app.http.get('/docs-json').expect(200);
+    const { body } = await running.app.http.get('/docs-json').expect(200);
     const post = body.paths['/v1/emails'].post;
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['202', '400', '413', '503']));
     const schema = body.components.schemas.SendEmailDto;
     expect(schema.required).toEqual(expect.arrayContaining(['to', 'subject']));
     expect(schema.properties.subject.example).toBe('Your order has shipped 📦');
     expect(body.paths['/v1/emails/{id}'].get.responses['404']).toBeDefined();
-    await app.http.get('/docs').expect(200);
+    await running.app.http.get('/docs').expect(200);
   });
 });
 
 describe('MAIL_DEFAULT_FROM', () => {
-  let redis: ThrowawayRedis;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
-    app = await TestApp.start({ redisUrl: redis.url, env: { MAIL_DEFAULT_FROM: 'Mailroute <noreply@example.com>' } });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await redis?.stop();
-  });
+  const running = useTestApp({ env: { MAIL_DEFAULT_FROM: 'Mailroute <noreply@example.com>' } });
 
   it('is the sender when the request has no from', async () => {
-    const accepted = await app.send({ to: 'ann@example.com', subject: 'Hi', text: 'Hello' }).expect(202);
-    const sent = await app.waitForStatus(accepted.body.id, ['sent', 'failed']);
+    const accepted = await running.app.send({ to: 'ann@example.com', subject: 'Hi', text: 'Hello' }).expect(202);
+    const sent = await running.app.waitForStatus(accepted.body.id, ['sent', 'failed']);
     expect(sent.from).toEqual({ email: 'noreply@example.com', name: 'Mailroute' });
   });
 
   it('is the sender when from is null, and null optional fields count as absent', async () => {
     const body = { from: null, to: 'ann@example.com', cc: null, replyTo: null, subject: 'Hi', text: 'Hello', html: null };
-    const accepted = await app.send(body).expect(202);
-    const sent = await app.waitForStatus(accepted.body.id, ['sent', 'failed']);
+    const accepted = await running.app.send(body).expect(202);
+    const sent = await running.app.waitForStatus(accepted.body.id, ['sent', 'failed']);
     expect(sent).toMatchObject({ status: 'sent', from: { email: 'noreply@example.com' }, cc: [] });
     expect(sent.replyTo).toBeUndefined();
   });

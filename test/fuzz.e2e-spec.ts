@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { parseAddress } from '../src/mail/address';
-import { ThrowawayRedis } from './support/redis';
-import { TestApp } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 const valid = {
   from: 'Shop <shop@example.com>',
@@ -30,42 +29,32 @@ const mutated = fc
 const anyJson = fc.jsonValue({ maxDepth: 6 });
 
 describe('random and mutated payloads', () => {
-  let redis: ThrowawayRedis;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
-    app = await TestApp.start({ redisUrl: redis.url });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await redis?.stop();
-  });
+  const running = useTestApp();
 
   it('never get a 5xx, and every accepted one is stored valid', async () => {
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(fc.oneof({ arbitrary: mutated, weight: 4 }, { arbitrary: anyJson, weight: 1 }), async (payload) => {
-        const response = await app.http
+        const response = await running.app.http
           .post('/v1/emails')
           .set('content-type', 'application/json')
           .send(JSON.stringify(payload) ?? 'null');
         expect([202, 400, 413]).toContain(response.status);
         if (response.status !== 202) return;
         accepted += 1;
-        const stored = await app.http.get(`/v1/emails/${response.body.id}`).expect(200);
+        const stored = await running.app.http.get(`/v1/emails/${response.body.id}`).expect(200);
         expectValidMessage(stored.body);
       }),
       { numRuns: 1500 },
     );
     expect(accepted).toBeGreaterThan(50);
-    await app.http.get('/health/live').expect(200);
+    await running.app.http.get('/health/live').expect(200);
   });
 
   it('never get a 5xx for bodies that are not JSON at all', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }), async (body) => {
-        const response = await app.http.post('/v1/emails').set('content-type', 'application/json').send(body);
+        const response = await running.app.http.post('/v1/emails').set('content-type', 'application/json').send(body);
         expect(response.status).toBeLessThan(500);
       }),
       { numRuns: 300 },

@@ -1,6 +1,6 @@
 import { newApiKey } from './support/api-keys';
 import { ThrowawayRedis } from './support/redis';
-import { TestApp } from './support/test-app';
+import { TestApp, useTestApp } from './support/test-app';
 
 const sender = newApiKey('shop', 'send', ['@shop.example']);
 const anySender = newApiKey('billing', 'send');
@@ -134,17 +134,7 @@ describe('rate limits', () => {
 });
 
 describe('input hardening', () => {
-  let redis: ThrowawayRedis;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
-    app = await TestApp.start({ redisUrl: redis.url });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await redis?.stop();
-  });
+  const running = useTestApp();
 
   const valid = { from: 'app@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
   const injected = 'x\r\nBcc: victim@example.com';
@@ -160,27 +150,27 @@ describe('input hardening', () => {
     ['header value', { headers: { 'X-Tag': injected } }, /^headers\.X-Tag must not contain CR or LF/],
     ['header name', { headers: { [injected]: 'v' } }, /^headers has an invalid header name/],
   ])('refuses CR/LF in %s with 400 naming the field', async (_field, change, expected) => {
-    const response = await app.send({ ...valid, ...change }).expect(400);
+    const response = await running.app.send({ ...valid, ...change }).expect(400);
     expect(response.body.message).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
   });
 
   it('refuses deeply nested JSON before parsing it', async () => {
     const nested = `{"metadata":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
-    const response = await app.http.post('/v1/emails').set('content-type', 'application/json').send(nested).expect(400);
+    const response = await running.app.http.post('/v1/emails').set('content-type', 'application/json').send(nested).expect(400);
     expect(response.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'JSON nesting deeper than 10 levels' });
   });
 
   it('refuses a body with too many members', async () => {
-    const response = await app.send({ ...valid, tags: Array(5000).fill('t') }).expect(400);
+    const response = await running.app.send({ ...valid, tags: Array(5000).fill('t') }).expect(400);
     expect(response.body.message).toBe('JSON body with more than 2000 members');
   });
 
   it('never shows a stack or a path in an error body', async () => {
     const answers = await Promise.all([
-      app.http.post('/v1/emails').set('content-type', 'application/json').send('{"to":'),
-      app.send({ ...valid, to: 12 }),
-      app.http.get('/v1/emails/not-an-id'),
-      app.http.get('/nowhere'),
+      running.app.http.post('/v1/emails').set('content-type', 'application/json').send('{"to":'),
+      running.app.send({ ...valid, to: 12 }),
+      running.app.http.get('/v1/emails/not-an-id'),
+      running.app.http.get('/nowhere'),
     ]);
     for (const { body } of answers) {
       expect(Object.keys(body).sort()).toEqual(['error', 'message', 'statusCode']);

@@ -12,6 +12,7 @@ import { createProviders } from '../../src/providers/provider.catalog';
 import { EmailProvider, ProviderRegistry } from '../../src/providers/providers.module';
 import { CapturingLogger } from './capturing.logger';
 import { pollUntil } from './poll';
+import { ThrowawayRedis } from './redis';
 import { recordOutput, watchSecret } from './secret-watch';
 
 /** Every secret the configuration holds goes on the watch list of the secret scan. */
@@ -106,4 +107,21 @@ export class TestApp {
     await this.app.close();
     rmSync(this.outboxDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a describe block: starts a throwaway Redis and the app before its tests and stops both after.
+ * Read `app` and `redis` inside tests and hooks, once they have started.
+ */
+export function useTestApp(options: Omit<TestAppOptions, 'redisUrl'> = {}): { app: TestApp; redis: ThrowawayRedis } {
+  const running = {} as { app: TestApp; redis: ThrowawayRedis };
+  beforeAll(async () => {
+    running.redis = await ThrowawayRedis.start();
+    running.app = await TestApp.start({ ...options, redisUrl: running.redis.url });
+  });
+  afterAll(async () => {
+    await running.app?.close();
+    await running.redis?.stop();
+  });
+  return running;
 }
