@@ -3,6 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
+import { VALIDATION_OPTIONS } from './common/validation-options';
 import { checkJsonShape } from './json-shape.limit';
 import { AppConfig } from './config/config.module';
 
@@ -18,12 +19,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     verify: (_req: unknown, _res: unknown, raw: Buffer) => checkJsonShape(raw),
   });
   app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: true,
-    }),
+    new ValidationPipe({ ...VALIDATION_OPTIONS, transform: true }),
   );
   app.useGlobalFilters(new BodyParserErrorsFilter(app.getHttpAdapter()));
   if (config.http.docsEnabled) mountDocs(app);

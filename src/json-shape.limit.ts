@@ -1,6 +1,7 @@
 /** How deep and how large a JSON body may be before it is parsed. */
 export const MAX_JSON_DEPTH = 10;
-export const MAX_JSON_PROPERTIES = 2000;
+// Room for a batch of 500 rich messages; the body size limit bounds the rest.
+export const MAX_JSON_PROPERTIES = 100_000;
 
 export class JsonShapeError extends Error {
   override readonly name = 'JsonShapeError';

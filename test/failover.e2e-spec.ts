@@ -40,6 +40,13 @@ describe('delivery through providers in priority order', () => {
     ]);
     expect(sent.attempts[0].error).toEqual({ type: 'transient', message: 'primary is unavailable (503)' });
     expect(outboxFiles(app)).toHaveLength(1);
+    const events = (await app.http.get(`/v1/emails/${body.id}/events`).expect(200)).body;
+    expect(events.map((event: { type: string; provider?: string }) => [event.type, event.provider])).toEqual([
+      ['queued', undefined],
+      ['sending', undefined],
+      ['attempt_failed', 'primary'],
+      ['sent', 'outbox'],
+    ]);
   });
 
   it('fails the message at once on a permanent error, without trying the next provider', async () => {

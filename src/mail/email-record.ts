@@ -1,7 +1,18 @@
 import type { OutgoingEmail } from '../providers/providers.module';
 
-export const EMAIL_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+export const EMAIL_STATUSES = ['scheduled', 'queued', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+
+export const EVENT_TYPES = ['scheduled', 'queued', 'sending', 'attempt_failed', 'sent', 'failed', 'cancelled'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** One step of a message's life, as the timeline (and later the webhooks) show it. */
+export interface EmailEvent {
+  type: EventType;
+  at: string;
+  provider?: string;
+  detail?: string;
+}
 
 export interface ErrorDetail {
   /** `transient`: the provider could not send now; `permanent`: the provider refused the message. */
@@ -27,6 +38,8 @@ export interface Attempt {
 export interface EmailRecord {
   email: OutgoingEmail;
   status: EmailStatus;
+  /** When a scheduled message is due. */
+  sendAt?: string;
   createdAt: string;
   updatedAt: string;
   provider?: string;

@@ -1,9 +1,24 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
   ApiForbiddenResponse,
+  ApiHeader,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiExtraModels,
@@ -15,11 +30,11 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, Principal } from '../auth/auth.module';
-import { AcceptedEmailDto, EmailDto } from './dto/email.dto';
+import { AcceptedEmailDto, BatchItemResultDto, EmailDto, EmailEventDto } from './dto/email.dto';
 import { ErrorResponseDto } from './dto/error-response.dto';
 import { AddressObjectDto, SendEmailDto } from './dto/send-email.dto';
 import { EmailRecord } from './email-record';
-import { MailService } from './mail.service';
+import { BatchItemResult, MAX_BATCH, MailService } from './mail.service';
 
 @ApiTags('emails')
 @ApiBearerAuth()
@@ -31,6 +46,15 @@ import { MailService } from './mail.service';
 export class EmailsController {
   constructor(private readonly mail: MailService) {}
 
+  private static readonly IDEMPOTENCY_HEADER = {
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Repeat a request safely: for 24 hours the same key with the same body returns the original answer and ' +
+      'sends nothing new; with a different body it is a 409.',
+    example: 'order-1042-shipped',
+  };
+
   /**
    * Accepts a message for delivery. The answer comes only after the message is stored, so a 202 means
    * mailroute will either deliver it or report why it could not.
@@ -40,15 +64,37 @@ export class EmailsController {
   @ApiAcceptedResponse({ type: AcceptedEmailDto, description: 'Stored and queued; `Location` points at the message.' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid input: one line per bad field.' })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The sender is not allowed for this API key.' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The Idempotency-Key was used with another body.' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The body is larger than HTTP_BODY_LIMIT.' })
+  @ApiHeader(EmailsController.IDEMPOTENCY_HEADER)
   async send(
     @Body() body: SendEmailDto,
     @Caller() caller: Principal,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AcceptedEmailDto> {
-    const record = await this.mail.accept(body, caller);
+    const record = await this.mail.accept(body, caller, checkedKey(idempotencyKey));
     response.location(`/v1/emails/${record.email.id}`);
     return { id: record.email.id, status: record.status };
+  }
+
+  /**
+   * Up to 500 messages in one request. Each is validated on its own: the answer lists, per item, the new
+   * id or the item's field errors, and the valid ones are stored and queued together.
+   */
+  @Post('batch')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiBody({ type: [SendEmailDto], description: `An array of 1 to ${MAX_BATCH} messages.` })
+  @ApiAcceptedResponse({ type: [BatchItemResultDto], description: 'At least one item was accepted.' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No item was valid, or the body is not an array.' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The Idempotency-Key was used with another body.' })
+  @ApiHeader(EmailsController.IDEMPOTENCY_HEADER)
+  sendBatch(
+    @Body() items: unknown,
+    @Caller() caller: Principal,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<BatchItemResult[]> {
+    return this.mail.acceptBatch(items, caller, checkedKey(idempotencyKey));
   }
 
   /** The message, its status and every delivery attempt so far. */
@@ -59,6 +105,35 @@ export class EmailsController {
   async find(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<EmailDto> {
     return toEmailDto(await this.mail.find(id));
   }
+
+  /** Everything that happened to the message, oldest first. */
+  @Get(':id/events')
+  @ApiOkResponse({ type: [EmailEventDto] })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a mailroute id (a UUID).' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id (or it has expired).' })
+  events(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<EmailEventDto[]> {
+    return this.mail.events(id);
+  }
+
+  /** Cancels a scheduled or queued message. */
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: EmailDto, description: 'Cancelled; it will not be sent.' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id (or it has expired).' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The message is already sending, sent, failed or cancelled.' })
+  async cancel(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<EmailDto> {
+    return toEmailDto(await this.mail.cancel(id));
+  }
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function checkedKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new BadRequestException(['Idempotency-Key must be 1 to 255 printable ASCII characters without spaces']);
+  }
+  return key;
 }
 
 function toEmailDto(record: EmailRecord): EmailDto {
@@ -72,6 +147,7 @@ function toEmailDto(record: EmailRecord): EmailDto {
     bcc: email.bcc,
     replyTo: email.replyTo,
     subject: email.subject,
+    sendAt: record.sendAt,
     tags: email.tags,
     metadata: email.metadata,
     createdAt: record.createdAt,

@@ -7,6 +7,7 @@ import { MailProcessor, RoundFailedError } from './mail.processor';
 import { retryDelay } from './retry-backoff';
 import { MAIL_QUEUE } from './mail.queue';
 import { MailService } from './mail.service';
+import { IdempotencyStore } from './idempotency.store';
 import { MessageStore } from './message.store';
 
 const RETRY_BACKOFF = 'mailroute';
@@ -39,6 +40,6 @@ function roundDelay(attemptsMade: number, error: Error, config: AppConfig): numb
     }),
   ],
   controllers: [EmailsController],
-  providers: [MailService, MessageStore, MailProcessor],
+  providers: [MailService, MessageStore, IdempotencyStore, MailProcessor],
 })
 export class MailModule {}

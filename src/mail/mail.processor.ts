@@ -58,11 +58,11 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
   async deliver(job: Job<DeliveryJob>): Promise<void> {
     const { id } = job.data;
     const record = await this.store.find(id);
-    if (!record || record.status === 'sent' || record.status === 'failed') return;
+    // A message cancelled, finished or expired meanwhile is left as it is.
+    if (!record || !(await this.store.claim(id))) return;
 
     // Rounds count only when a provider was called: waiting for a paused or broken provider is free.
     const round = new Set(record.attempts.map((attempt) => attempt.round)).size + 1;
-    await this.store.setStatus(id, 'sending');
     const routes = await this.router.routes();
     const outcome = await deliverWithFailover(record.email, routes, round, (attempt) =>
       this.store.recordAttempt(id, attempt),
@@ -72,8 +72,8 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
     if (outcome.kind === 'rejected' || (outcome.tried > 0 && round >= maxAttempts)) {
       return this.store.markFailed(id, outcome.error);
     }
-    await this.store.setStatus(id, 'queued');
     const delayMs = outcome.tried > 0 ? retryDelay(round, retryBaseMs) : (outcome.waitMs ?? retryBaseMs);
+    await this.store.requeue(id, `next round in ${delayMs} ms: ${outcome.error.message}`);
     throw new RoundFailedError(`round ${round}: no provider accepted the message: ${outcome.error.message}`, delayMs);
   }
 }

@@ -1,26 +1,38 @@
 import { InjectQueue } from '@nestjs/bull';
 import {
   BadRequestException,
+  ConflictException,
   ForbiddenException,
+  HttpException,
   Injectable,
   Logger,
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import type { Queue } from 'bull';
+import type { JobOptions, Queue } from 'bull';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Principal, isAllowedSender } from '../auth/auth.module';
+import { withTimeout } from '../common/with-timeout';
+import { VALIDATION_OPTIONS } from '../common/validation-options';
 import { AppConfig, ConfigurationError } from '../config/config.module';
 import type { EmailAddress, OutgoingEmail } from '../providers/providers.module';
 import { parseAddress, parseAddressList } from './address';
 import { SendEmailDto } from './dto/send-email.dto';
-import { EmailRecord } from './email-record';
-import { MessageStore } from './message.store';
+import { EmailEvent, EmailRecord } from './email-record';
+import { IdempotencyStore } from './idempotency.store';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
-import { withTimeout } from '../common/with-timeout';
+import { MessageStore, NewMessage } from './message.store';
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
+/** How long a repeated Idempotency-Key request waits for the first one to finish storing. */
+const IDEMPOTENT_WAIT_MS = 5_000;
+export const MAX_BATCH = 500;
 const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
+
+/** Per item of a batch: the accepted message, or why it was refused. */
+export type BatchItemResult = { index: number; id: string; status: string } | { index: number; errors: string[] };
 
 @Injectable()
 export class MailService {
@@ -30,6 +42,7 @@ export class MailService {
 
   constructor(
     private readonly store: MessageStore,
+    private readonly idempotency: IdempotencyStore,
     @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
     config: AppConfig,
   ) {
@@ -37,26 +50,122 @@ export class MailService {
     this.allowedFrom = config.security.allowedFrom;
   }
 
-  /** Stores the message, then queues it for delivery; resolves only when both are done. */
-  async accept(body: SendEmailDto, caller: Principal): Promise<EmailRecord> {
-    const email = this.normalise(body);
-    if (!isAllowedSender(email.from.email, caller.allowedFrom ?? this.allowedFrom)) {
-      throw new ForbiddenException([`from ${email.from.email} is not an allowed sender for this API key`]);
-    }
-    const record = await this.store.create(email).catch((error: Error) => this.unavailable(error));
-    try {
-      await withTimeout(this.queue.add({ id: email.id }, { jobId: email.id }), ENQUEUE_TIMEOUT_MS, 'queueing');
-    } catch (error) {
-      await this.store.remove(email.id).catch(() => undefined);
-      this.unavailable(error as Error);
-    }
+  /** Stores the message, then queues it; resolves only when both are done. */
+  async accept(body: SendEmailDto, caller: Principal, idempotencyKey?: string): Promise<EmailRecord> {
+    const [record] = await this.acceptOnce(caller, idempotencyKey, body, [this.prepare(body, caller)]);
     return record;
+  }
+
+  /** Validates every item on its own, then stores and queues the valid ones in one round trip each. */
+  async acceptBatch(items: unknown, caller: Principal, idempotencyKey?: string): Promise<BatchItemResult[]> {
+    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
+      throw new BadRequestException([`the body must be an array of 1 to ${MAX_BATCH} messages`]);
+    }
+    const checked = await Promise.all(items.map((item) => this.check(item, caller)));
+    const valid = checked.filter((result): result is NewMessage => !Array.isArray(result));
+    if (valid.length === 0) {
+      throw new BadRequestException(checked.flatMap((errors, index) => (errors as string[]).map((e) => `[${index}] ${e}`)));
+    }
+    const records = await this.acceptOnce(caller, idempotencyKey, items, valid);
+    let next = 0;
+    return checked.map((result, index) => {
+      if (Array.isArray(result)) return { index, errors: result };
+      const record = records[next++];
+      return { index, id: record.email.id, status: record.status };
+    });
   }
 
   async find(id: string): Promise<EmailRecord> {
     const record = await this.store.find(id).catch((error: Error) => this.unavailable(error));
     if (!record) throw new NotFoundException(`No email with id ${id}`);
     return record;
+  }
+
+  async events(id: string): Promise<EmailEvent[]> {
+    await this.find(id);
+    return this.store.events(id);
+  }
+
+  /** Cancels a scheduled or queued message; 409 once it is sending or done. */
+  async cancel(id: string): Promise<EmailRecord> {
+    const previous = await this.store.cancel(id).catch((error: Error) => this.unavailable(error));
+    if (!previous) throw new NotFoundException(`No email with id ${id}`);
+    if (previous !== 'queued' && previous !== 'scheduled') {
+      throw new ConflictException(`The email is ${previous} and can no longer be cancelled.`);
+    }
+    // The job may already be running; it then finds the message cancelled and leaves it alone.
+    await (await this.queue.getJob(id))?.remove().catch(() => undefined);
+    return this.find(id);
+  }
+
+  /** With an Idempotency-Key only the first request stores anything; repeats get what it stored. */
+  private async acceptOnce(
+    caller: Principal,
+    key: string | undefined,
+    body: unknown,
+    messages: NewMessage[],
+  ): Promise<EmailRecord[]> {
+    if (key) {
+      const ids = messages.map((message) => message.email.id);
+      const outcome = await this.idempotency.claim(caller.name, key, body, ids).catch((error: Error) => {
+        if (error instanceof HttpException) throw error;
+        return this.unavailable(error);
+      });
+      if (!outcome.first) return this.storedRecords(outcome.ids);
+    }
+    try {
+      return await this.storeAndQueue(messages);
+    } catch (error) {
+      if (key) await this.idempotency.release(caller.name, key).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async storeAndQueue(messages: NewMessage[]): Promise<EmailRecord[]> {
+    const records = await this.store.create(messages).catch((error: Error) => this.unavailable(error));
+    const jobs = messages.map(({ email, sendAt }) => ({ data: { id: email.id }, opts: jobOptions(email.id, sendAt) }));
+    try {
+      await withTimeout(this.queue.addBulk(jobs), ENQUEUE_TIMEOUT_MS, 'queueing');
+    } catch (error) {
+      await Promise.all(messages.map(({ email }) => this.store.remove(email.id).catch(() => undefined)));
+      this.unavailable(error as Error);
+    }
+    return records;
+  }
+
+  /** A repeat that arrives while the first request is still storing waits, so its 202 also means stored. */
+  private async storedRecords(ids: string[]): Promise<EmailRecord[]> {
+    const deadline = Date.now() + IDEMPOTENT_WAIT_MS;
+    while (Date.now() < deadline) {
+      const records = await Promise.all(ids.map((id) => this.store.find(id)));
+      if (records.every(Boolean)) return records as EmailRecord[];
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new ConflictException('A request with this Idempotency-Key is still being processed; retry shortly.');
+  }
+
+  /** Validates one batch item as the API validates a single message: its problems, or the message. */
+  private async check(item: unknown, caller: Principal): Promise<NewMessage | string[]> {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return ['must be a message object'];
+    const dto = plainToInstance(SendEmailDto, item);
+    const errors = await validate(dto, VALIDATION_OPTIONS);
+    if (errors.length > 0) return errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    try {
+      return this.prepare(dto, caller);
+    } catch (error) {
+      if (!(error instanceof HttpException)) throw error;
+      const { message } = error.getResponse() as { message: string | string[] };
+      return [message].flat();
+    }
+  }
+
+  private prepare(body: SendEmailDto, caller: Principal): NewMessage {
+    const email = this.normalise(body);
+    if (!isAllowedSender(email.from.email, caller.allowedFrom ?? this.allowedFrom)) {
+      throw new ForbiddenException([`from ${email.from.email} is not an allowed sender for this API key`]);
+    }
+    const due = body.sendAt ? Date.parse(body.sendAt) : undefined;
+    return { email, ...(due && due > Date.now() ? { sendAt: new Date(due).toISOString() } : {}) };
   }
 
   private normalise(body: SendEmailDto): OutgoingEmail {
@@ -89,6 +198,10 @@ export class MailService {
     this.logger.error(`Redis write failed: ${error.message}`);
     throw new ServiceUnavailableException(NOT_STORED);
   }
+}
+
+function jobOptions(id: string, sendAt: string | undefined): JobOptions {
+  return sendAt ? { jobId: id, delay: Math.max(0, Date.parse(sendAt) - Date.now()) } : { jobId: id };
 }
 
 /** Validation has already accepted the value; this only converts it. */

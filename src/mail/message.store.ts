@@ -3,14 +3,39 @@ import type { ChainableCommander } from 'ioredis';
 import { AppConfig } from '../config/config.module';
 import type { OutgoingEmail } from '../providers/providers.module';
 import { RedisConnection } from '../redis/redis.module';
-import { Attempt, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
+import { Attempt, EmailEvent, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
 
 const SECONDS_PER_DAY = 86_400;
 
 /**
- * Keeps each message, its status and its attempts in Redis: a hash per message and a list of attempts,
- * both expiring MAIL_RETENTION_DAYS after the last change. Every write is one MULTI, so a reader never
- * sees half an update.
+ * Moves a message to `target` only from one of the listed statuses, appending the event in the same
+ * step: the one place where two parties (a worker and a cancel request) can race for a message.
+ * KEYS: record, events, attempts. ARGV: target, updatedAt, event, ttl, allowed statuses...
+ * Returns the status the message had (false when there is no such message).
+ */
+const TRANSITION = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return false end
+for i = 5, #ARGV do
+  if status == ARGV[i] then
+    redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
+    redis.call('RPUSH', KEYS[2], ARGV[3])
+    for k = 1, 3 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
+    return status
+  end
+end
+return status`;
+
+export interface NewMessage {
+  email: OutgoingEmail;
+  /** ISO time a scheduled message is due; absent for one to send now. */
+  sendAt?: string;
+}
+
+/**
+ * Keeps each message, its status, its attempts and its events in Redis: a hash per message and two
+ * lists, all expiring MAIL_RETENTION_DAYS after the last change. Every write is one MULTI (or one
+ * script), so a reader never sees half an update.
  */
 @Injectable()
 export class MessageStore {
@@ -23,13 +48,20 @@ export class MessageStore {
     this.ttlSeconds = config.mail.retentionDays * SECONDS_PER_DAY;
   }
 
-  async create(email: OutgoingEmail): Promise<EmailRecord> {
+  /** Stores messages (one, or a whole batch) in one round trip. */
+  async create(messages: NewMessage[]): Promise<EmailRecord[]> {
     const now = new Date().toISOString();
-    const record: EmailRecord = { email, status: 'queued', createdAt: now, updatedAt: now, attempts: [] };
-    await this.write(email.id, (multi, key) =>
-      multi.hset(key, { email: JSON.stringify(email), status: record.status, createdAt: now, updatedAt: now }),
-    );
-    return record;
+    const multi = this.redis.client.multi();
+    const records = messages.map(({ email, sendAt }) => {
+      const status: EmailStatus = sendAt ? 'scheduled' : 'queued';
+      const fields = { email: JSON.stringify(email), status, createdAt: now, updatedAt: now, ...(sendAt ? { sendAt } : {}) };
+      multi.hset(recordKey(email.id), fields);
+      multi.rpush(eventsKey(email.id), event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {}));
+      this.expire(multi, email.id);
+      return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [] };
+    });
+    await multi.exec();
+    return records;
   }
 
   async find(id: string): Promise<EmailRecord | undefined> {
@@ -39,6 +71,7 @@ export class MessageStore {
     return {
       email: JSON.parse(hash.email) as OutgoingEmail,
       status: hash.status as EmailStatus,
+      sendAt: hash.sendAt,
       createdAt: hash.createdAt,
       updatedAt: hash.updatedAt,
       provider: hash.provider,
@@ -48,37 +81,90 @@ export class MessageStore {
     };
   }
 
-  async setStatus(id: string, status: 'queued' | 'sending'): Promise<void> {
-    await this.write(id, (multi, key) => multi.hset(key, { status, updatedAt: new Date().toISOString() }));
+  async events(id: string): Promise<EmailEvent[]> {
+    return (await this.redis.client.lrange(eventsKey(id), 0, -1)).map((entry) => JSON.parse(entry) as EmailEvent);
+  }
+
+  /**
+   * Takes a message for sending; false when it was cancelled, finished or removed meanwhile. `sending`
+   * may be taken again: a worker that died mid-send leaves it there for the next one.
+   */
+  async claim(id: string): Promise<boolean> {
+    const previous = await this.transition(id, 'sending', {}, ['queued', 'scheduled', 'sending']);
+    return previous === 'queued' || previous === 'scheduled' || previous === 'sending';
+  }
+
+  /** Cancels a message that has not started sending; returns the status it had (undefined: no such message). */
+  async cancel(id: string): Promise<EmailStatus | undefined> {
+    return this.transition(id, 'cancelled', {}, ['queued', 'scheduled']);
+  }
+
+  /** Back to the queue after a round in which no provider accepted the message. */
+  async requeue(id: string, detail: string): Promise<void> {
+    await this.transition(id, 'queued', { detail }, ['sending']);
   }
 
   async recordAttempt(id: string, attempt: Attempt): Promise<void> {
-    await this.write(id, (multi) => multi.rpush(attemptsKey(id), JSON.stringify(attempt)));
+    const multi = this.redis.client.multi().rpush(attemptsKey(id), JSON.stringify(attempt));
+    if (attempt.outcome === 'failed') {
+      multi.rpush(eventsKey(id), event('attempt_failed', attempt.startedAt, { provider: attempt.provider, detail: attempt.error?.message }));
+    }
+    await this.expire(multi, id).exec();
   }
 
   async markSent(id: string, provider: string, providerMessageId: string): Promise<void> {
-    await this.write(id, (multi, key) =>
-      multi.hset(key, { status: 'sent', provider, providerMessageId, updatedAt: new Date().toISOString() }),
-    );
+    const now = new Date().toISOString();
+    await this.update(id, { status: 'sent', provider, providerMessageId, updatedAt: now }, event('sent', now, { provider }));
   }
 
   async markFailed(id: string, error: ErrorDetail): Promise<void> {
-    await this.write(id, (multi, key) =>
-      multi.hset(key, { status: 'failed', error: JSON.stringify(error), updatedAt: new Date().toISOString() }),
-    );
+    const now = new Date().toISOString();
+    await this.update(id, { status: 'failed', error: JSON.stringify(error), updatedAt: now }, event('failed', now, { detail: error.message }));
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.client.del(recordKey(id), attemptsKey(id));
+    await this.redis.client.del(recordKey(id), attemptsKey(id), eventsKey(id));
   }
 
-  private async write(id: string, change: (multi: ChainableCommander, key: string) => void): Promise<void> {
-    const key = recordKey(id);
-    const multi = this.redis.client.multi();
-    change(multi, key);
-    await multi.expire(key, this.ttlSeconds).expire(attemptsKey(id), this.ttlSeconds).exec();
+  private async transition(
+    id: string,
+    target: EmailStatus,
+    details: Omit<EmailEvent, 'type' | 'at'>,
+    from: EmailStatus[],
+  ): Promise<EmailStatus | undefined> {
+    const now = new Date().toISOString();
+    const previous = await this.redis.client.eval(
+      TRANSITION,
+      3,
+      recordKey(id),
+      eventsKey(id),
+      attemptsKey(id),
+      target,
+      now,
+      event(target, now, details),
+      this.ttlSeconds,
+      ...from,
+    );
+    return (previous ?? undefined) as EmailStatus | undefined;
   }
+
+  private async update(id: string, fields: Record<string, string>, eventJson: string): Promise<void> {
+    const multi = this.redis.client.multi().hset(recordKey(id), fields).rpush(eventsKey(id), eventJson);
+    await this.expire(multi, id).exec();
+  }
+
+  private expire(multi: ChainableCommander, id: string): ChainableCommander {
+    return multi
+      .expire(recordKey(id), this.ttlSeconds)
+      .expire(attemptsKey(id), this.ttlSeconds)
+      .expire(eventsKey(id), this.ttlSeconds);
+  }
+}
+
+function event(type: EmailEvent['type'], at: string, details: Omit<EmailEvent, 'type' | 'at'>): string {
+  return JSON.stringify({ type, at, ...details });
 }
 
 const recordKey = (id: string) => `mailroute:email:${id}`;
 const attemptsKey = (id: string) => `mailroute:email:${id}:attempts`;
+const eventsKey = (id: string) => `mailroute:email:${id}:events`;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { EMAIL_STATUSES, EmailStatus } from '../email-record';
+import { EMAIL_STATUSES, EVENT_TYPES, EmailStatus, EventType } from '../email-record';
 
 export class AddressDto {
   /** @example "ann@example.com" */
@@ -39,7 +39,7 @@ export class AttemptDto {
 export class EmailDto {
   /** @example "3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44" */
   id: string;
-  /** queued → sending → sent, or failed when no provider could send it. */
+  /** scheduled → queued → sending → sent; failed when no provider could send it; cancelled on request. */
   @ApiProperty({ enum: EMAIL_STATUSES, example: 'sent' })
   status: EmailStatus;
   from: AddressDto;
@@ -49,6 +49,8 @@ export class EmailDto {
   replyTo?: AddressDto;
   /** @example "Your order has shipped 📦" */
   subject: string;
+  /** When a scheduled message is due. @example "2026-11-24T09:00:00.000Z" */
+  sendAt?: string;
   /** @example ["order-shipped"] */
   tags: string[];
   /** @example { "orderId": "1042" } */
@@ -72,4 +74,26 @@ export class AcceptedEmailDto {
   id: string;
   @ApiProperty({ enum: EMAIL_STATUSES, example: 'queued' })
   status: EmailStatus;
+}
+
+export class EmailEventDto {
+  @ApiProperty({ enum: EVENT_TYPES, example: 'attempt_failed' })
+  type: EventType;
+  /** @example "2026-11-23T10:15:30.120Z" */
+  at: string;
+  /** @example "sendgrid" */
+  provider?: string;
+  /** @example "sendgrid answered HTTP 503: Service Unavailable" */
+  detail?: string;
+}
+
+export class BatchItemResultDto {
+  /** Position of the item in the request. @example 0 */
+  index: number;
+  /** The accepted message's id. @example "3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44" */
+  id?: string;
+  @ApiProperty({ enum: EMAIL_STATUSES, required: false, example: 'queued' })
+  status?: EmailStatus;
+  /** Why this item was refused: one line per bad field. @example ["to has an invalid email address \"bob@\""] */
+  errors?: string[];
 }

@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsDefined,
+  IsISO8601,
   IsOptional,
   IsString,
   Length,
@@ -13,6 +14,7 @@ import type { AddressInput } from '../address';
 import { IsAddress, IsAddressList } from '../validation/is-address.validator';
 import { IsHeaderMap } from '../validation/is-header-map.validator';
 import { IsStringMap } from '../validation/is-string-map.validator';
+import { IsWithinDays } from '../validation/is-within-days.validator';
 
 /** An address with an optional display name. */
 export class AddressObjectDto {
@@ -124,4 +126,14 @@ export class SendEmailDto {
   @IsOptional()
   @IsStringMap({ maxEntries: 50, maxKeyLength: 64, maxValueLength: 1000 })
   metadata?: Record<string, string>;
+
+  /**
+   * When to send: an ISO 8601 time at most 30 days ahead. The message is `scheduled` until then and can
+   * be cancelled. Omitted, or in the past: send now.
+   * @example "2026-11-24T09:00:00Z"
+   */
+  @IsOptional()
+  @IsWithinDays(30)
+  @IsISO8601({ strict: true }, { message: 'sendAt must be an ISO 8601 date and time, e.g. 2026-11-24T09:00:00Z' })
+  sendAt?: string;
 }
