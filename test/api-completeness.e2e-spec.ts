@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { pollUntil } from './support/poll';
 import { useTestApp } from './support/test-app';
 
@@ -123,5 +124,51 @@ describe('scheduling, cancelling and the event timeline', () => {
     const { body } = await running.app.send({ ...message, sendAt: inSeconds(30) }).expect(202);
     const timeline = await pollUntil(() => events(body.id), (list) => list.length >= 1);
     expect(timeline[0]).toEqual({ type: 'scheduled', at: expect.any(String), detail: expect.stringMatching(/^due at /) });
+  });
+});
+
+describe('attachments', () => {
+  const running = useTestApp({ env: { MAIL_ATTACHMENTS_MAX_BYTES: String(64 * 1024) } });
+  const pdf = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+
+  it('arrive intact, inline ones with their Content-ID; GET shows them without their bytes', async () => {
+    const attachments = [
+      { filename: 'invoice.pdf', content: pdf.toString('base64') },
+      { filename: 'logo.png', content: png.toString('base64'), contentId: 'logo' },
+    ];
+    const { body } = await running.app.send({ ...message, html: '<img src="cid:logo">', attachments }).expect(202);
+    const sent = await running.app.waitForStatus(body.id, ['sent', 'failed']);
+    expect(sent.attachments).toEqual([
+      { filename: 'invoice.pdf', contentType: 'application/pdf', size: 256 },
+      { filename: 'logo.png', contentType: 'image/png', size: png.length, contentId: 'logo' },
+    ]);
+
+    const file = readdirSync(running.app.outboxDir).find((name) => name.includes(body.id))!;
+    const parsed = await simpleParser(readFileSync(join(running.app.outboxDir, file)), { skipImageLinks: true });
+    const parts = parsed.attachments.map((a) => [a.filename, a.contentType, a.content.equals(a.filename === 'logo.png' ? png : pdf), a.cid]);
+    expect(parts.sort()).toEqual([
+      ['invoice.pdf', 'application/pdf', true, undefined],
+      ['logo.png', 'image/png', true, 'logo'],
+    ]);
+  });
+
+  it('are limited in total size once decoded, with 413', async () => {
+    const big = Buffer.alloc(40 * 1024).toString('base64');
+    const response = await running.app
+      .send({ ...message, attachments: [{ filename: 'a.bin', content: big }, { filename: 'b.bin', content: big }] })
+      .expect(413);
+    expect(response.body.message).toEqual([`attachments total ${80 * 1024} bytes once decoded, over the limit of ${64 * 1024}`]);
+  });
+
+  it('are validated field by field, by path, alone and in a batch', async () => {
+    const bad = [{ filename: 'a/b.txt', content: 'not base64!' }];
+    const single = await running.app.send({ ...message, attachments: bad }).expect(400);
+    expect(single.body.message).toEqual([
+      'attachments.0.filename must not contain line breaks, slashes or control characters',
+      'attachments.0.content must be base64',
+    ]);
+    const batch = await running.app.http.post('/v1/emails/batch').send([message, { ...message, attachments: bad }]).expect(202);
+    expect(batch.body[1].errors).toEqual(single.body.message);
   });
 });

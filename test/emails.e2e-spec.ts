@@ -88,7 +88,7 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const response = await running.app.send({ ...message, text: 'x'.repeat(11 * 1024 * 1024) }).expect(413);
+    const response = await running.app.send({ ...message, text: 'x'.repeat(16 * 1024 * 1024) }).expect(413);
     expect(response.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' });
   });
 

@@ -99,6 +99,7 @@ describe('FakeMailgun, driven through mailgun.js', () => {
         domain: 'mg.example.com',
         headers: expect.objectContaining({ authorization: `Basic ${Buffer.from('api:key-test').toString('base64')}` }),
         fields: expect.objectContaining({ to: message.to, 'o:tag': ['a', 'b'], 'v:orderId': ['7'], text: ['Hi'] }),
+        files: {},
       },
     ]);
   });

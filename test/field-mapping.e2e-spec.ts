@@ -26,7 +26,14 @@ interface Delivered {
   campaignHeader: string;
   tags?: string[];
   metadata?: Record<string, string>;
+  /** Each part as `name type hex-of-bytes`, named by its Content-ID when inline, sorted. */
+  attachments: string[];
 }
+
+const part = (name: string, type: string, bytes: Buffer) => `${name} ${type} ${bytes.toString('hex')}`;
+const expectedParts = richEmail.attachments
+  .map(({ filename, contentType, content, contentId }) => part(contentId ?? filename, contentType, content))
+  .sort();
 
 interface Target {
   provider: EmailProvider;
@@ -65,6 +72,11 @@ const targets: Record<string, () => Promise<Target>> = {
           campaignHeader: personalization.headers['X-Campaign'],
           tags: body.categories,
           metadata: body.custom_args,
+          attachments: body.attachments
+            .map((a: { content_id?: string; filename: string; type: string; content: string }) =>
+              part(a.content_id ?? a.filename, a.type, Buffer.from(a.content, 'base64')),
+            )
+            .sort(),
         };
       },
     };
@@ -75,7 +87,7 @@ const targets: Record<string, () => Promise<Target>> = {
       provider: new MailgunProvider({ apiKey: fake.apiKey, apiUrl: fake.url, domain: fake.domain }, timings),
       close: () => fake.close(),
       async delivered() {
-        const { fields } = fake.received[0];
+        const { fields, files } = fake.received[0];
         const variables = Object.entries(fields)
           .filter(([key]) => key.startsWith('v:'))
           .map(([key, [value]]) => [key.slice(2), value]);
@@ -91,6 +103,7 @@ const targets: Record<string, () => Promise<Target>> = {
           campaignHeader: fields['h:X-Campaign'][0],
           tags: fields['o:tag'],
           metadata: Object.fromEntries(variables),
+          attachments: [...files.attachment, ...files.inline].map((f) => part(f.filename, f.contentType, f.data)).sort(),
         };
       },
     };
@@ -105,7 +118,8 @@ const targets: Record<string, () => Promise<Target>> = {
         await server.close();
       },
       async delivered() {
-        const { parsed, envelope } = server.received[0];
+        const { raw, envelope } = server.received[0];
+        const parsed = await simpleParser(raw, { skipImageLinks: true });
         const visible = [...fromParsed(parsed.to), ...fromParsed(parsed.cc)].map((a) => a.email);
         return { ...fromMime(parsed), bcc: envelope.rcptTo.filter((rcpt) => !visible.includes(rcpt)) };
       },
@@ -117,7 +131,7 @@ const targets: Record<string, () => Promise<Target>> = {
       provider: new OutboxProvider(dir),
       close: async () => rmSync(dir, { recursive: true, force: true }),
       async delivered() {
-        const parsed = await simpleParser(readFileSync(join(dir, readdirSync(dir)[0])));
+        const parsed = await simpleParser(readFileSync(join(dir, readdirSync(dir)[0])), { skipImageLinks: true });
         return { ...fromMime(parsed), bcc: fromParsed(parsed.bcc).map((a) => a.email) };
       },
     };
@@ -134,6 +148,9 @@ function fromMime(parsed: ParsedMail): Omit<Delivered, 'bcc'> {
     text: (parsed.text ?? '').trim(),
     html: (parsed.html || '').trim(),
     campaignHeader: String(parsed.headers.get('x-campaign')),
+    attachments: parsed.attachments
+      .map((a) => part(a.contentDisposition === 'inline' && a.cid ? a.cid : (a.filename ?? ''), a.contentType, a.content))
+      .sort(),
   };
 }
 
@@ -158,6 +175,7 @@ describe.each(Object.keys(targets))('every field of a rich message reaches %s', 
       text: richEmail.text,
       html: richEmail.html,
       campaignHeader: 'autumn-sale',
+      attachments: expectedParts,
     });
   });
 

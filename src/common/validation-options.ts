@@ -1,4 +1,4 @@
-import type { ValidatorOptions } from 'class-validator';
+import type { ValidationError, ValidatorOptions } from 'class-validator';
 
 /**
  * How request bodies are validated, by the global ValidationPipe and for each item of a batch alike:
@@ -9,3 +9,14 @@ export const VALIDATION_OPTIONS: ValidatorOptions = {
   forbidNonWhitelisted: true,
   stopAtFirstError: true,
 };
+
+/** One line per problem, nested fields named by their path (`attachments.0.filename ...`), as the pipe does. */
+export function validationMessages(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      parent ? message.replace(new RegExp(`^${error.property}\\b`), path) : message,
+    );
+    return [...own, ...validationMessages(error.children ?? [], path)];
+  });
+}

@@ -6,7 +6,7 @@ import { ConfigurationError, loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('runs on defaults with an empty environment: embedded Redis, outbox provider', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 3000, host: '127.0.0.1', bodyLimit: '10mb', docsEnabled: true });
+    expect(config.http).toEqual({ port: 3000, host: '127.0.0.1', bodyLimit: '15mb', docsEnabled: true });
     expect(config.redis.url).toBeUndefined();
     expect(config.mail).toMatchObject({ maxAttempts: 5, retryBaseMs: 1000, retentionDays: 30 });
     expect(config.providers).toMatchObject({

@@ -22,6 +22,8 @@ export class AppConfig {
     retryBaseMs: number;
     retentionDays: number;
     concurrency: number;
+    /** Largest total size of a message's attachments, decoded. */
+    attachmentsMaxBytes: number;
   };
   /** Credentials are present only for the providers whose variables are set. */
   readonly providers: {
@@ -72,6 +74,7 @@ export class AppConfig {
       retryBaseMs: env.MAIL_RETRY_BASE_MS,
       retentionDays: env.MAIL_RETENTION_DAYS,
       concurrency: env.MAIL_CONCURRENCY,
+      attachmentsMaxBytes: env.MAIL_ATTACHMENTS_MAX_BYTES,
     };
     this.providers = {
       order: env.MAIL_PROVIDERS?.split(',').map((name) => name.trim()),

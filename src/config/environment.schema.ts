@@ -185,7 +185,12 @@ export class EnvironmentSchema {
   SMTP_POOL_SIZE = 5;
 
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'HTTP_BODY_LIMIT must be a size such as 10mb, 512kb or 1048576b' })
-  HTTP_BODY_LIMIT = '10mb';
+  HTTP_BODY_LIMIT = '15mb';
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  MAIL_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024;
 
   @Transform(toBoolean)
   @IsBoolean()

@@ -34,6 +34,14 @@ export interface Attempt {
   error?: ErrorDetail;
 }
 
+/** What GET shows of an attachment: everything but its bytes. */
+export interface AttachmentInfo {
+  filename: string;
+  contentType: string;
+  size: number;
+  contentId?: string;
+}
+
 /** What the store keeps about a message: the message itself, where it is, and how it got there. */
 export interface EmailRecord {
   email: OutgoingEmail;
@@ -46,4 +54,5 @@ export interface EmailRecord {
   providerMessageId?: string;
   error?: ErrorDetail;
   attempts: Attempt[];
+  attachments: AttachmentInfo[];
 }

@@ -148,6 +148,7 @@ function toEmailDto(record: EmailRecord): EmailDto {
     replyTo: email.replyTo,
     subject: email.subject,
     sendAt: record.sendAt,
+    attachments: record.attachments,
     tags: email.tags,
     metadata: email.metadata,
     createdAt: record.createdAt,

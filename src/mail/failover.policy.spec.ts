@@ -19,6 +19,7 @@ const email: OutgoingEmail = {
   headers: {},
   tags: [],
   metadata: {},
+  attachments: [],
 };
 
 const accepting = (name: string) => new ScriptedProvider(name, ['accept']);

@@ -64,7 +64,8 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
     // Rounds count only when a provider was called: waiting for a paused or broken provider is free.
     const round = new Set(record.attempts.map((attempt) => attempt.round)).size + 1;
     const routes = await this.router.routes();
-    const outcome = await deliverWithFailover(record.email, routes, round, (attempt) =>
+    const email = await this.store.emailForSending(record);
+    const outcome = await deliverWithFailover(email, routes, round, (attempt) =>
       this.store.recordAttempt(id, attempt),
     );
     if (outcome.kind === 'sent') return this.store.markSent(id, outcome.provider, outcome.providerMessageId);

@@ -7,6 +7,7 @@ import {
   Injectable,
   Logger,
   NotFoundException,
+  PayloadTooLargeException,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
@@ -15,11 +16,12 @@ import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Principal, isAllowedSender } from '../auth/auth.module';
 import { withTimeout } from '../common/with-timeout';
-import { VALIDATION_OPTIONS } from '../common/validation-options';
+import { VALIDATION_OPTIONS, validationMessages } from '../common/validation-options';
 import { AppConfig, ConfigurationError } from '../config/config.module';
-import type { EmailAddress, OutgoingEmail } from '../providers/providers.module';
+import { detectMimeType } from 'nodemailer/lib/mime-funcs/mime-types';
+import type { Attachment, EmailAddress, OutgoingEmail } from '../providers/providers.module';
 import { parseAddress, parseAddressList } from './address';
-import { SendEmailDto } from './dto/send-email.dto';
+import { AttachmentDto, SendEmailDto } from './dto/send-email.dto';
 import { EmailEvent, EmailRecord } from './email-record';
 import { IdempotencyStore } from './idempotency.store';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
@@ -39,6 +41,7 @@ export class MailService {
   private readonly logger = new Logger(MailService.name);
   private readonly defaultFrom?: EmailAddress;
   private readonly allowedFrom: string[];
+  private readonly attachmentsMaxBytes: number;
 
   constructor(
     private readonly store: MessageStore,
@@ -48,6 +51,7 @@ export class MailService {
   ) {
     this.defaultFrom = config.mail.defaultFrom === undefined ? undefined : defaultSender(config.mail.defaultFrom);
     this.allowedFrom = config.security.allowedFrom;
+    this.attachmentsMaxBytes = config.mail.attachmentsMaxBytes;
   }
 
   /** Stores the message, then queues it; resolves only when both are done. */
@@ -149,7 +153,7 @@ export class MailService {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return ['must be a message object'];
     const dto = plainToInstance(SendEmailDto, item);
     const errors = await validate(dto, VALIDATION_OPTIONS);
-    if (errors.length > 0) return errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    if (errors.length > 0) return validationMessages(errors);
     try {
       return this.prepare(dto, caller);
     } catch (error) {
@@ -185,7 +189,24 @@ export class MailService {
       headers: body.headers ?? {},
       tags: body.tags ?? [],
       metadata: body.metadata ?? {},
+      attachments: this.attachments(body.attachments ?? []),
     };
+  }
+
+  private attachments(items: AttachmentDto[]): Attachment[] {
+    const attachments = items.map(({ filename, content, contentType, contentId }) => ({
+      filename,
+      contentType: contentType ?? detectMimeType(filename),
+      content: Buffer.from(content, 'base64'),
+      ...(contentId ? { contentId } : {}),
+    }));
+    const total = attachments.reduce((sum, { content }) => sum + content.length, 0);
+    if (total > this.attachmentsMaxBytes) {
+      throw new PayloadTooLargeException([
+        `attachments total ${total} bytes once decoded, over the limit of ${this.attachmentsMaxBytes}`,
+      ]);
+    }
+    return attachments;
   }
 
   private sender(from: SendEmailDto['from']): EmailAddress {

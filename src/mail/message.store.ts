@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import { AppConfig } from '../config/config.module';
-import type { OutgoingEmail } from '../providers/providers.module';
+import type { Attachment, OutgoingEmail } from '../providers/providers.module';
 import { RedisConnection } from '../redis/redis.module';
-import { Attempt, EmailEvent, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
+import { Attempt, AttachmentInfo, EmailEvent, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
 
 const SECONDS_PER_DAY = 86_400;
 
 /**
  * Moves a message to `target` only from one of the listed statuses, appending the event in the same
  * step: the one place where two parties (a worker and a cancel request) can race for a message.
- * KEYS: record, events, attempts. ARGV: target, updatedAt, event, ttl, allowed statuses...
+ * KEYS: record, events, attempts, attachment bytes. ARGV: target, updatedAt, event, ttl, allowed statuses...
  * Returns the status the message had (false when there is no such message).
  */
 const TRANSITION = `
@@ -20,7 +20,7 @@ for i = 5, #ARGV do
   if status == ARGV[i] then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
     redis.call('RPUSH', KEYS[2], ARGV[3])
-    for k = 1, 3 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
+    for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
     return status
   end
 end
@@ -52,13 +52,24 @@ export class MessageStore {
   async create(messages: NewMessage[]): Promise<EmailRecord[]> {
     const now = new Date().toISOString();
     const multi = this.redis.client.multi();
-    const records = messages.map(({ email, sendAt }) => {
+    const records = messages.map(({ email, sendAt }): EmailRecord => {
       const status: EmailStatus = sendAt ? 'scheduled' : 'queued';
-      const fields = { email: JSON.stringify(email), status, createdAt: now, updatedAt: now, ...(sendAt ? { sendAt } : {}) };
+      const { attachments, ...rest } = email;
+      const infos = attachments.map(infoOf);
+      const fields = {
+        email: JSON.stringify(rest),
+        attachments: JSON.stringify(infos),
+        status,
+        createdAt: now,
+        updatedAt: now,
+        ...(sendAt ? { sendAt } : {}),
+      };
       multi.hset(recordKey(email.id), fields);
+      // The bytes are stored once, apart from the record, and read only by the worker that sends.
+      if (attachments.length) multi.set(contentKey(email.id), JSON.stringify(attachments.map(toStored)));
       multi.rpush(eventsKey(email.id), event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {}));
       this.expire(multi, email.id);
-      return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [] };
+      return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
     });
     await multi.exec();
     return records;
@@ -69,7 +80,8 @@ export class MessageStore {
     const [[, hash], [, attempts]] = results as [[null, Record<string, string>], [null, string[]]];
     if (!hash.email) return undefined;
     return {
-      email: JSON.parse(hash.email) as OutgoingEmail,
+      email: { ...(JSON.parse(hash.email) as Omit<OutgoingEmail, 'attachments'>), attachments: [] },
+      attachments: JSON.parse(hash.attachments ?? '[]') as AttachmentInfo[],
       status: hash.status as EmailStatus,
       sendAt: hash.sendAt,
       createdAt: hash.createdAt,
@@ -79,6 +91,13 @@ export class MessageStore {
       error: hash.error ? (JSON.parse(hash.error) as ErrorDetail) : undefined,
       attempts: attempts.map((attempt) => JSON.parse(attempt) as Attempt),
     };
+  }
+
+  /** The message with its attachments' bytes, as an adapter needs it. */
+  async emailForSending(record: EmailRecord): Promise<OutgoingEmail> {
+    if (record.attachments.length === 0) return record.email;
+    const stored = JSON.parse((await this.redis.client.get(contentKey(record.email.id))) ?? '[]') as StoredAttachment[];
+    return { ...record.email, attachments: stored.map(fromStored) };
   }
 
   async events(id: string): Promise<EmailEvent[]> {
@@ -123,7 +142,7 @@ export class MessageStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.client.del(recordKey(id), attemptsKey(id), eventsKey(id));
+    await this.redis.client.del(recordKey(id), attemptsKey(id), eventsKey(id), contentKey(id));
   }
 
   private async transition(
@@ -135,10 +154,11 @@ export class MessageStore {
     const now = new Date().toISOString();
     const previous = await this.redis.client.eval(
       TRANSITION,
-      3,
+      4,
       recordKey(id),
       eventsKey(id),
       attemptsKey(id),
+      contentKey(id),
       target,
       now,
       event(target, now, details),
@@ -157,7 +177,8 @@ export class MessageStore {
     return multi
       .expire(recordKey(id), this.ttlSeconds)
       .expire(attemptsKey(id), this.ttlSeconds)
-      .expire(eventsKey(id), this.ttlSeconds);
+      .expire(eventsKey(id), this.ttlSeconds)
+      .expire(contentKey(id), this.ttlSeconds);
   }
 }
 
@@ -165,6 +186,18 @@ function event(type: EmailEvent['type'], at: string, details: Omit<EmailEvent, '
   return JSON.stringify({ type, at, ...details });
 }
 
+type StoredAttachment = Omit<Attachment, 'content'> & { content: string };
+
+const infoOf = ({ filename, contentType, content, contentId }: Attachment): AttachmentInfo => ({
+  filename,
+  contentType,
+  size: content.length,
+  ...(contentId ? { contentId } : {}),
+});
+const toStored = (attachment: Attachment): StoredAttachment => ({ ...attachment, content: attachment.content.toString('base64') });
+const fromStored = (stored: StoredAttachment): Attachment => ({ ...stored, content: Buffer.from(stored.content, 'base64') });
+
 const recordKey = (id: string) => `mailroute:email:${id}`;
+const contentKey = (id: string) => `mailroute:email:${id}:attachments`;
 const attemptsKey = (id: string) => `mailroute:email:${id}:attempts`;
 const eventsKey = (id: string) => `mailroute:email:${id}:events`;

@@ -3,6 +3,14 @@ export interface EmailAddress {
   name?: string;
 }
 
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  /** Set for an inline part that the html refers to as `cid:<contentId>`. */
+  contentId?: string;
+}
+
 /** A validated, normalised message as every adapter receives it. */
 export interface OutgoingEmail {
   /** mailroute's id for the message; stable across retries and providers. */
@@ -18,4 +26,5 @@ export interface OutgoingEmail {
   headers: Record<string, string>;
   tags: string[];
   metadata: Record<string, string>;
+  attachments: Attachment[];
 }

@@ -1,3 +1,4 @@
+import NodeFormData from 'form-data';
 import Mailgun from 'mailgun.js';
 import type { Interfaces, MailgunMessageData } from 'mailgun.js/definitions';
 import { formatAddress } from './address-format';
@@ -30,7 +31,8 @@ export class MailgunProvider extends HttpApiProvider<MailgunForm> {
     timings: AdapterTimings,
   ) {
     super(settings.apiKey, timings.checkIntervalMs);
-    this.client = new Mailgun(FormData).client({
+    // The form-data package rather than Node's own FormData: only it sends a file part's content type.
+    this.client = new Mailgun(NodeFormData).client({
       username: 'api',
       key: settings.apiKey,
       url: settings.apiUrl,
@@ -58,7 +60,13 @@ export class MailgunProvider extends HttpApiProvider<MailgunForm> {
   }
 }
 
-type MailgunForm = Record<string, string | string[]>;
+interface MailgunFile {
+  filename: string;
+  contentType: string;
+  data: Buffer;
+}
+
+type MailgunForm = Record<string, string | string[] | MailgunFile[]>;
 
 /** Maps a message onto Mailgun's form fields; throws a PermanentProviderError for what Mailgun would refuse. */
 export function toMailgunForm(email: OutgoingEmail): MailgunForm {
@@ -77,6 +85,13 @@ export function toMailgunForm(email: OutgoingEmail): MailgunForm {
   if (email.tags.length) form['o:tag'] = email.tags;
   for (const [name, value] of Object.entries(email.headers)) form[`h:${name}`] = value;
   for (const [name, value] of Object.entries(variables)) form[`v:${name}`] = value;
+  // Mailgun names an inline part's Content-ID after its filename, so an inline file carries the cid.
+  const files = (inline: boolean) =>
+    email.attachments
+      .filter((attachment) => Boolean(attachment.contentId) === inline)
+      .map(({ filename, contentType, content, contentId }) => ({ filename: contentId ?? filename, contentType, data: content }));
+  if (files(false).length) form.attachment = files(false);
+  if (files(true).length) form.inline = files(true);
   return form;
 }
 

@@ -15,5 +15,11 @@ export function toMimeMessage(email: OutgoingEmail, extraHeaders: Record<string,
     text: email.text,
     html: email.html,
     headers: { ...email.headers, ...extraHeaders },
+    attachments: email.attachments.map(({ filename, contentType, content, contentId }) => ({
+      filename,
+      contentType,
+      content,
+      ...(contentId ? { cid: contentId, contentDisposition: 'inline' as const } : {}),
+    })),
   };
 }

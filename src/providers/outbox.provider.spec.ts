@@ -19,6 +19,7 @@ const email: OutgoingEmail = {
   headers: { 'X-Campaign': 'autumn' },
   tags: [],
   metadata: {},
+  attachments: [],
 };
 
 describe('OutboxProvider', () => {

@@ -4,7 +4,7 @@ import { createProviders } from './provider.catalog';
 import { ProviderRegistry } from './provider-registry';
 
 export { EmailProvider, ProviderHealth, SendResult } from './email-provider';
-export { EmailAddress, OutgoingEmail } from './email-message';
+export { Attachment, EmailAddress, OutgoingEmail } from './email-message';
 export { PermanentProviderError, TransientProviderError, ProviderError, asProviderError } from './provider.errors';
 export { ProviderRegistry } from './provider-registry';
 

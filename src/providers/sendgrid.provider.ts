@@ -71,6 +71,16 @@ export function toSendGridMail(email: OutgoingEmail): MailDataRequired {
     content: content as MailDataRequired['content'],
     categories: email.tags.length ? email.tags : undefined,
     customArgs,
+    attachments: email.attachments.length
+      ? email.attachments.map(({ filename, contentType, content, contentId }) => ({
+          filename,
+          type: contentType,
+          content: content.toString('base64'),
+          disposition: contentId ? 'inline' : 'attachment',
+          // The SDK passes attachments through as they are, so the wire name is used here.
+          ...(contentId ? { content_id: contentId } : {}),
+        }))
+      : undefined,
   } as MailDataRequired;
 }
 

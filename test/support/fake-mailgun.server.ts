@@ -8,8 +8,16 @@ import { watchSecret } from './secret-watch';
 export interface MailgunRequest {
   domain: string;
   headers: IncomingHttpHeaders;
-  /** Every form field with all its values in order (to, cc, bcc, o:tag, h:…, v:… repeat); files are not kept. */
+  /** Every form field with all its values in order (to, cc, bcc, o:tag, h:…, v:… repeat). */
   fields: Record<string, string[]>;
+  /** File parts (`attachment`, `inline`) by field name, with their bytes. */
+  files: Record<string, MailgunFile[]>;
+}
+
+export interface MailgunFile {
+  filename: string;
+  contentType: string;
+  data: Buffer;
 }
 
 const MAX_TAGS = 3;
@@ -49,8 +57,8 @@ export class FakeMailgun extends FakeProviderServer<MailgunRequest> {
     const send = req.method === 'POST' ? SEND_PATH.exec(url) : null;
     if (!send) return { reply: this.errorReply(404) };
     const domain = decodeURIComponent(send[1]);
-    const fields = await parseForm(req.headers, body);
-    return { send: { domain, headers: req.headers, fields }, rejection: this.rejection(domain, fields) };
+    const { fields, files } = await parseForm(req.headers, body);
+    return { send: { domain, headers: req.headers, fields, files }, rejection: this.rejection(domain, fields) };
   }
 
   protected accepted({ domain }: MailgunRequest): FakeReply {
@@ -111,18 +119,27 @@ function messageIdStamp(): string {
 }
 
 /** Multipart or urlencoded, as Mailgun takes both; a body it cannot decode simply has no parameters. */
-function parseForm(headers: IncomingHttpHeaders, body: Buffer): Promise<Record<string, string[]>> {
-  const fields: Record<string, string[]> = {};
+function parseForm(
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+): Promise<Pick<MailgunRequest, 'fields' | 'files'>> {
+  const parsed: Pick<MailgunRequest, 'fields' | 'files'> = { fields: {}, files: {} };
   let form: busboy.Busboy;
   try {
     form = busboy({ headers, limits: { fieldSize: MAX_FIELD_BYTES } });
   } catch {
-    return Promise.resolve(fields);
+    return Promise.resolve(parsed);
   }
   return new Promise((resolve, reject) => {
-    form.on('field', (name, value) => (fields[name] ??= []).push(value));
-    form.on('file', (_name, file) => file.resume());
-    form.on('close', () => resolve(fields));
+    form.on('field', (name, value) => (parsed.fields[name] ??= []).push(value));
+    form.on('file', (name, file, { filename, mimeType }) => {
+      const chunks: Buffer[] = [];
+      file.on('data', (chunk: Buffer) => chunks.push(chunk));
+      file.on('end', () =>
+        (parsed.files[name] ??= []).push({ filename: filename ?? '', contentType: mimeType, data: Buffer.concat(chunks) }),
+      );
+    });
+    form.on('close', () => resolve(parsed));
     form.on('error', reject);
     form.end(body);
   });

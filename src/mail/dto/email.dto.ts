@@ -8,6 +8,17 @@ export class AddressDto {
   name?: string;
 }
 
+export class AttachmentInfoDto {
+  /** @example "invoice-1042.pdf" */
+  filename: string;
+  /** @example "application/pdf" */
+  contentType: string;
+  /** Bytes, decoded. @example 48213 */
+  size: number;
+  /** @example "logo" */
+  contentId?: string;
+}
+
 export class ErrorDetailDto {
   /**
    * `transient`: the provider could not send at that moment; `permanent`: it refused the message.
@@ -51,6 +62,8 @@ export class EmailDto {
   subject: string;
   /** When a scheduled message is due. @example "2026-11-24T09:00:00.000Z" */
   sendAt?: string;
+  /** The attachments, without their bytes. */
+  attachments: AttachmentInfoDto[];
   /** @example ["order-shipped"] */
   tags: string[];
   /** @example { "orderId": "1042" } */

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBase64,
   IsDefined,
   IsISO8601,
   IsOptional,
@@ -9,6 +11,7 @@ import {
   Length,
   Matches,
   ValidateIf,
+  ValidateNested,
 } from 'class-validator';
 import type { AddressInput } from '../address';
 import { IsAddress, IsAddressList } from '../validation/is-address.validator';
@@ -33,6 +36,42 @@ const ADDRESS = {
 const ADDRESS_LIST = { oneOf: [...ADDRESS.oneOf, { type: 'array', items: ADDRESS }] };
 const NO_LINE_BREAKS = /^[^\r\n]*$/;
 const TAG = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A file sent with the message; with a contentId, an inline part the html shows as `cid:<contentId>`. */
+export class AttachmentDto {
+  /**
+   * Shown to the recipient; no line breaks, slashes or control characters.
+   * @example "invoice-1042.pdf"
+   */
+  @Matches(/^[^\x00-\x1f\x7f/\\]+$/, { message: 'filename must not contain line breaks, slashes or control characters' })
+  @Length(1, 255)
+  @IsString()
+  filename: string;
+
+  /**
+   * The file's bytes, base64-encoded.
+   * @example "JVBERi0xLjQK"
+   */
+  @IsBase64({}, { message: 'content must be base64' })
+  @IsString()
+  content: string;
+
+  /**
+   * MIME type; guessed from the filename when omitted.
+   * @example "application/pdf"
+   */
+  @IsOptional()
+  @Matches(/^[\w.+-]+\/[\w.+-]+$/, { message: 'contentType must be a MIME type such as application/pdf' })
+  contentType?: string;
+
+  /**
+   * Makes the part inline, for `<img src="cid:logo">` in the html.
+   * @example "logo"
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._@-]{1,128}$/, { message: 'contentId must be 1-128 of A-Z a-z 0-9 . _ @ -' })
+  contentId?: string;
+}
 
 // class-validator runs a property's decorators bottom-up and the API stops at a property's first error,
 // so the most basic check of each property is the one nearest to it.
@@ -126,6 +165,14 @@ export class SendEmailDto {
   @IsOptional()
   @IsStringMap({ maxEntries: 50, maxKeyLength: 64, maxValueLength: 1000 })
   metadata?: Record<string, string>;
+
+  /** Files to attach: up to 20, at most MAIL_ATTACHMENTS_MAX_BYTES (10 MB) together once decoded. */
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => AttachmentDto)
+  @ArrayMaxSize(20)
+  @IsArray()
+  attachments?: AttachmentDto[];
 
   /**
    * When to send: an ISO 8601 time at most 30 days ahead. The message is `scheduled` until then and can
