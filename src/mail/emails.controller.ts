@@ -9,6 +9,7 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   Res,
 } from '@nestjs/common';
 import {
@@ -30,7 +31,8 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, Principal } from '../auth/auth.module';
-import { AcceptedEmailDto, BatchItemResultDto, EmailDto, EmailEventDto } from './dto/email.dto';
+import { AcceptedEmailDto, BatchItemResultDto, EmailDto, EmailEventDto, EmailListDto } from './dto/email.dto';
+import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 import { ErrorResponseDto } from './dto/error-response.dto';
 import { AddressObjectDto, SendEmailDto } from './dto/send-email.dto';
 import { EmailRecord } from './email-record';
@@ -95,6 +97,15 @@ export class EmailsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<BatchItemResult[]> {
     return this.mail.acceptBatch(items, caller, checkedKey(idempotencyKey));
+  }
+
+  /** Messages, newest first, filtered and paginated with `cursor`. */
+  @Get()
+  @ApiOkResponse({ type: EmailListDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A filter or the cursor is not valid.' })
+  async list(@Query() query: ListEmailsQueryDto): Promise<EmailListDto> {
+    const { records, nextCursor } = await this.mail.list(query);
+    return { data: records.map(toEmailDto), nextCursor };
   }
 
   /** The message, its status and every delivery attempt so far. */

@@ -8,6 +8,7 @@ import { retryDelay } from './retry-backoff';
 import { MAIL_QUEUE } from './mail.queue';
 import { MailService } from './mail.service';
 import { IdempotencyStore } from './idempotency.store';
+import { MessageIndex } from './message.index';
 import { MessageStore } from './message.store';
 
 const RETRY_BACKOFF = 'mailroute';
@@ -40,6 +41,6 @@ function roundDelay(attemptsMade: number, error: Error, config: AppConfig): numb
     }),
   ],
   controllers: [EmailsController],
-  providers: [MailService, MessageStore, IdempotencyStore, MailProcessor],
+  providers: [MailService, MessageStore, MessageIndex, IdempotencyStore, MailProcessor],
 })
 export class MailModule {}

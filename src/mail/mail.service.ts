@@ -23,7 +23,9 @@ import type { Attachment, EmailAddress, OutgoingEmail } from '../providers/provi
 import { parseAddress, parseAddressList } from './address';
 import { AttachmentDto, SendEmailDto } from './dto/send-email.dto';
 import { EmailEvent, EmailRecord } from './email-record';
+import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 import { IdempotencyStore } from './idempotency.store';
+import { decodeCursor, encodeCursor } from './message.index';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
 import { MessageStore, NewMessage } from './message.store';
 
@@ -31,6 +33,7 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
 /** How long a repeated Idempotency-Key request waits for the first one to finish storing. */
 const IDEMPOTENT_WAIT_MS = 5_000;
 export const MAX_BATCH = 500;
+const DEFAULT_PAGE = 20;
 const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
 
 /** Per item of a batch: the accepted message, or why it was refused. */
@@ -83,6 +86,24 @@ export class MailService {
     const record = await this.store.find(id).catch((error: Error) => this.unavailable(error));
     if (!record) throw new NotFoundException(`No email with id ${id}`);
     return record;
+  }
+
+  async list(query: ListEmailsQueryDto): Promise<{ records: EmailRecord[]; nextCursor: string | null }> {
+    const { records, next } = await this.store
+      .list({
+        status: query.status,
+        tag: query.tag,
+        to: query.to,
+        since: query.since ? Date.parse(query.since) : 0,
+        until: query.until ? Date.parse(query.until) : Number.MAX_SAFE_INTEGER,
+        limit: query.limit ?? DEFAULT_PAGE,
+        cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+      })
+      .catch((error: Error) => {
+        if (error instanceof HttpException) throw error;
+        return this.unavailable(error);
+      });
+    return { records, nextCursor: next ? encodeCursor(next) : null };
   }
 
   async events(id: string): Promise<EmailEvent[]> {

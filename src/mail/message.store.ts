@@ -4,27 +4,47 @@ import { AppConfig } from '../config/config.module';
 import type { Attachment, OutgoingEmail } from '../providers/providers.module';
 import { RedisConnection } from '../redis/redis.module';
 import { Attempt, AttachmentInfo, EmailEvent, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
+import { Cursor, IndexFilter, MessageIndex } from './message.index';
 
 const SECONDS_PER_DAY = 86_400;
 
 /**
- * Moves a message to `target` only from one of the listed statuses, appending the event in the same
- * step: the one place where two parties (a worker and a cancel request) can race for a message.
- * KEYS: record, events, attempts, attachment bytes. ARGV: target, updatedAt, event, ttl, allowed statuses...
+ * Moves a message to `target` only from one of the listed statuses, setting `fields`, appending the
+ * event and moving the message between the status indexes, all in one step: the one place where two
+ * parties (a worker and a cancel request) can race for a message.
+ * KEYS: record, events, attempts, attachment bytes, the all-messages index.
+ * ARGV: target, updatedAt, event, ttl, fields (JSON), id, status index prefix, allowed statuses...
  * Returns the status the message had (false when there is no such message).
  */
 const TRANSITION = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
-for i = 5, #ARGV do
+for i = 8, #ARGV do
   if status == ARGV[i] then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
+    for field, value in pairs(cjson.decode(ARGV[5])) do redis.call('HSET', KEYS[1], field, value) end
     redis.call('RPUSH', KEYS[2], ARGV[3])
     for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
+    local score = redis.call('ZSCORE', KEYS[5], ARGV[6])
+    if score then
+      redis.call('ZREM', ARGV[7] .. status, ARGV[6])
+      redis.call('ZADD', ARGV[7] .. ARGV[1], score, ARGV[6])
+    end
     return status
   end
 end
 return status`;
+
+/** How far one listing request reads into an index looking for matches before it hands back a cursor. */
+const MAX_SCAN = 1000;
+
+export interface ListQuery extends IndexFilter {
+  /** Creation time range in ms since the epoch. */
+  since: number;
+  until: number;
+  limit: number;
+  cursor?: Cursor;
+}
 
 export interface NewMessage {
   email: OutgoingEmail;
@@ -43,6 +63,7 @@ export class MessageStore {
 
   constructor(
     private readonly redis: RedisConnection,
+    private readonly index: MessageIndex,
     config: AppConfig,
   ) {
     this.ttlSeconds = config.mail.retentionDays * SECONDS_PER_DAY;
@@ -69,6 +90,7 @@ export class MessageStore {
       if (attachments.length) multi.set(contentKey(email.id), JSON.stringify(attachments.map(toStored)));
       multi.rpush(eventsKey(email.id), event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {}));
       this.expire(multi, email.id);
+      this.index.add(multi, email, status, Date.parse(now));
       return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
     });
     await multi.exec();
@@ -91,6 +113,26 @@ export class MessageStore {
       error: hash.error ? (JSON.parse(hash.error) as ErrorDetail) : undefined,
       attempts: attempts.map((attempt) => JSON.parse(attempt) as Attempt),
     };
+  }
+
+  /**
+   * Messages matching the query, newest first. `next` is where to continue when the index may hold
+   * more (a full page, or a long stretch without matches); undefined when the listing is complete.
+   */
+  async list(query: ListQuery): Promise<{ records: EmailRecord[]; next?: Cursor }> {
+    const key = this.index.keyFor(query);
+    const records: EmailRecord[] = [];
+    let scanned = 0;
+    let last: Cursor | undefined;
+    for await (const entry of this.index.newestFirst(key, query.since, query.until, query.cursor)) {
+      if (records.length === query.limit || scanned === MAX_SCAN) return { records, next: last };
+      scanned += 1;
+      last = entry;
+      const record = await this.find(entry.id);
+      if (!record) await this.index.forget(key, entry.id);
+      else if (matches(record, query)) records.push(record);
+    }
+    return { records };
   }
 
   /** The message with its attachments' bytes, as an adapter needs it. */
@@ -132,13 +174,11 @@ export class MessageStore {
   }
 
   async markSent(id: string, provider: string, providerMessageId: string): Promise<void> {
-    const now = new Date().toISOString();
-    await this.update(id, { status: 'sent', provider, providerMessageId, updatedAt: now }, event('sent', now, { provider }));
+    await this.transition(id, 'sent', { provider }, ['sending'], { provider, providerMessageId });
   }
 
   async markFailed(id: string, error: ErrorDetail): Promise<void> {
-    const now = new Date().toISOString();
-    await this.update(id, { status: 'failed', error: JSON.stringify(error), updatedAt: now }, event('failed', now, { detail: error.message }));
+    await this.transition(id, 'failed', { detail: error.message }, ['sending'], { error: JSON.stringify(error) });
   }
 
   async remove(id: string): Promise<void> {
@@ -150,27 +190,27 @@ export class MessageStore {
     target: EmailStatus,
     details: Omit<EmailEvent, 'type' | 'at'>,
     from: EmailStatus[],
+    fields: Record<string, string> = {},
   ): Promise<EmailStatus | undefined> {
     const now = new Date().toISOString();
     const previous = await this.redis.client.eval(
       TRANSITION,
-      4,
+      5,
       recordKey(id),
       eventsKey(id),
       attemptsKey(id),
       contentKey(id),
+      this.index.allKey,
       target,
       now,
       event(target, now, details),
       this.ttlSeconds,
+      JSON.stringify(fields),
+      id,
+      this.index.statusPrefix,
       ...from,
     );
     return (previous ?? undefined) as EmailStatus | undefined;
-  }
-
-  private async update(id: string, fields: Record<string, string>, eventJson: string): Promise<void> {
-    const multi = this.redis.client.multi().hset(recordKey(id), fields).rpush(eventsKey(id), eventJson);
-    await this.expire(multi, id).exec();
   }
 
   private expire(multi: ChainableCommander, id: string): ChainableCommander {
@@ -184,6 +224,15 @@ export class MessageStore {
 
 function event(type: EmailEvent['type'], at: string, details: Omit<EmailEvent, 'type' | 'at'>): string {
   return JSON.stringify({ type, at, ...details });
+}
+
+function matches({ status, email }: EmailRecord, filter: IndexFilter): boolean {
+  const recipients = [...email.to, ...email.cc, ...email.bcc].map(({ email: address }) => address.toLowerCase());
+  return (
+    (!filter.status || status === filter.status) &&
+    (!filter.tag || email.tags.includes(filter.tag)) &&
+    (!filter.to || recipients.includes(filter.to.toLowerCase()))
+  );
 }
 
 type StoredAttachment = Omit<Attachment, 'content'> & { content: string };

@@ -110,3 +110,11 @@ export class BatchItemResultDto {
   /** Why this item was refused: one line per bad field. @example ["to has an invalid email address \"bob@\""] */
   errors?: string[];
 }
+
+export class EmailListDto {
+  /** Newest first. */
+  data: EmailDto[];
+  /** Pass as `cursor` for the next page; null when there is none. */
+  @ApiProperty({ type: String, nullable: true, example: 'MTc2Mzg5MjcwMDAwMDozZjBjOWEyZS0...' })
+  nextCursor: string | null;
+}
