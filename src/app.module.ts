@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
 import { RedisConnection, RedisModule } from './redis/redis.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -17,6 +18,7 @@ import { RedisConnection, RedisModule } from './redis/redis.module';
     AuthModule,
     MailModule,
     HealthModule,
+    WebhooksModule,
   ],
 })
 export class AppModule {}

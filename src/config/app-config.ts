@@ -51,6 +51,8 @@ export class AppConfig {
     smtp?: { url: string; poolSize: number };
   };
   readonly shutdownTimeoutMs: number;
+  /** Undefined when no WEBHOOK_URL is set: no status change is posted anywhere. */
+  readonly webhooks?: { url: string; secret: string; retryBaseMs: number };
   readonly security: {
     /** Empty: no authentication, which the loopback-only rule below makes safe. */
     apiKeys: ApiKeyEntry[];
@@ -109,6 +111,9 @@ export class AppConfig {
       smtp: env.SMTP_URL ? { url: env.SMTP_URL, poolSize: env.SMTP_POOL_SIZE } : undefined,
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.webhooks = env.WEBHOOK_URL
+      ? { url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET!, retryBaseMs: env.WEBHOOK_RETRY_BASE_MS }
+      : undefined;
     this.security = {
       apiKeys: parseApiKeys(env.API_KEYS),
       allowedFrom: list(env.MAIL_ALLOWED_FROM),
@@ -167,7 +172,7 @@ function secretsFromFiles(env: Record<string, string | undefined>): Record<strin
 const withoutTrailingSlash = (url: string) => url.replace(/\/$/, '');
 
 /** Secrets that may come from a mounted file instead (`SENDGRID_API_KEY_FILE=/run/secrets/sendgrid`). */
-const FILE_VARIABLES = ['SENDGRID_API_KEY', 'MAILGUN_API_KEY', 'SMTP_URL', 'API_KEYS', 'REDIS_URL'];
+const FILE_VARIABLES = ['SENDGRID_API_KEY', 'MAILGUN_API_KEY', 'SMTP_URL', 'API_KEYS', 'REDIS_URL', 'WEBHOOK_SECRET'];
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Reads and validates `env`; throws a ConfigurationError naming every bad variable. */
@@ -182,6 +187,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}));
   if (schema.MAILGUN_API_KEY && !schema.MAILGUN_DOMAIN) {
     lines.push('MAILGUN_DOMAIN is required when MAILGUN_API_KEY is set');
+  }
+  if (schema.WEBHOOK_URL && !schema.WEBHOOK_SECRET) {
+    lines.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set: receivers verify every delivery with it');
   }
   if (!schema.API_KEYS && !LOOPBACK.has(schema.HOST)) {
     lines.push(

@@ -215,6 +215,20 @@ export class EnvironmentSchema {
   })
   MAIL_ALLOWED_FROM?: string;
 
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'WEBHOOK_URL must be an http:// or https:// URL' })
+  WEBHOOK_URL?: string;
+
+  @IsOptional()
+  @MinLength(16, { message: 'WEBHOOK_SECRET must be at least 16 characters' })
+  @IsString()
+  WEBHOOK_SECRET?: string;
+
+  @Transform(toInt)
+  @Min(10)
+  @IsInt()
+  WEBHOOK_RETRY_BASE_MS = 1000;
+
   @Transform(toInt)
   @Min(0)
   @IsInt()

@@ -4,10 +4,11 @@ import { AppConfig } from '../config/config.module';
 import { RoutingModule } from '../routing/routing.module';
 import { EmailsController } from './emails.controller';
 import { MailProcessor, RoundFailedError } from './mail.processor';
-import { retryDelay } from './retry-backoff';
+import { retryDelay } from '../common/retry-delay';
 import { MAIL_QUEUE } from './mail.queue';
 import { MailService } from './mail.service';
 import { IdempotencyStore } from './idempotency.store';
+import { EmailEventStream } from './email-event.stream';
 import { MessageIndex } from './message.index';
 import { MessageStore } from './message.store';
 
@@ -18,6 +19,9 @@ const BULL_ATTEMPTS_CAP = 10_000;
 function roundDelay(attemptsMade: number, error: Error, config: AppConfig): number {
   return error instanceof RoundFailedError ? error.delayMs : retryDelay(attemptsMade, config.mail.retryBaseMs);
 }
+
+export { EmailEventStream, StreamedEvent } from './email-event.stream';
+export { EmailEvent } from './email-record';
 
 @Module({
   imports: [
@@ -41,6 +45,7 @@ function roundDelay(attemptsMade: number, error: Error, config: AppConfig): numb
     }),
   ],
   controllers: [EmailsController],
-  providers: [MailService, MessageStore, MessageIndex, IdempotencyStore, MailProcessor],
+  providers: [MailService, MessageStore, MessageIndex, EmailEventStream, IdempotencyStore, MailProcessor],
+  exports: [EmailEventStream],
 })
 export class MailModule {}

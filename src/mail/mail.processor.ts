@@ -4,7 +4,7 @@ import type { Job, Queue } from 'bull';
 import { AppConfig } from '../config/config.module';
 import { ProviderRouter } from '../routing/routing.module';
 import { deliverWithFailover } from './failover.policy';
-import { retryDelay } from './retry-backoff';
+import { retryDelay } from '../common/retry-delay';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
 import { MessageStore } from './message.store';
 import { withTimeout } from '../common/with-timeout';

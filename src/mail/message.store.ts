@@ -4,6 +4,7 @@ import { AppConfig } from '../config/config.module';
 import type { Attachment, OutgoingEmail } from '../providers/providers.module';
 import { RedisConnection } from '../redis/redis.module';
 import { Attempt, AttachmentInfo, EmailEvent, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
+import { EmailEventStream } from './email-event.stream';
 import { Cursor, IndexFilter, MessageIndex } from './message.index';
 
 const SECONDS_PER_DAY = 86_400;
@@ -12,18 +13,22 @@ const SECONDS_PER_DAY = 86_400;
  * Moves a message to `target` only from one of the listed statuses, setting `fields`, appending the
  * event and moving the message between the status indexes, all in one step: the one place where two
  * parties (a worker and a cancel request) can race for a message.
- * KEYS: record, events, attempts, attachment bytes, the all-messages index.
- * ARGV: target, updatedAt, event, ttl, fields (JSON), id, status index prefix, allowed statuses...
+ * KEYS: record, events, attempts, attachment bytes, the all-messages index, the event stream.
+ * ARGV: target, updatedAt, event, ttl, fields (JSON), id, status index prefix, stream on ('1'/'0'),
+ * allowed statuses...
  * Returns the status the message had (false when there is no such message).
  */
 const TRANSITION = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   if status == ARGV[i] then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
     for field, value in pairs(cjson.decode(ARGV[5])) do redis.call('HSET', KEYS[1], field, value) end
     redis.call('RPUSH', KEYS[2], ARGV[3])
+    if ARGV[8] == '1' then
+      redis.call('XADD', KEYS[6], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[6], 'event', ARGV[3])
+    end
     for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
     local score = redis.call('ZSCORE', KEYS[5], ARGV[6])
     if score then
@@ -64,6 +69,7 @@ export class MessageStore {
   constructor(
     private readonly redis: RedisConnection,
     private readonly index: MessageIndex,
+    private readonly stream: EmailEventStream,
     config: AppConfig,
   ) {
     this.ttlSeconds = config.mail.retentionDays * SECONDS_PER_DAY;
@@ -88,7 +94,9 @@ export class MessageStore {
       multi.hset(recordKey(email.id), fields);
       // The bytes are stored once, apart from the record, and read only by the worker that sends.
       if (attachments.length) multi.set(contentKey(email.id), JSON.stringify(attachments.map(toStored)));
-      multi.rpush(eventsKey(email.id), event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {}));
+      const created = event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {});
+      multi.rpush(eventsKey(email.id), created);
+      this.stream.append(multi, email.id, created);
       this.expire(multi, email.id);
       this.index.add(multi, email, status, Date.parse(now));
       return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
@@ -168,7 +176,9 @@ export class MessageStore {
   async recordAttempt(id: string, attempt: Attempt): Promise<void> {
     const multi = this.redis.client.multi().rpush(attemptsKey(id), JSON.stringify(attempt));
     if (attempt.outcome === 'failed') {
-      multi.rpush(eventsKey(id), event('attempt_failed', attempt.startedAt, { provider: attempt.provider, detail: attempt.error?.message }));
+      const failed = event('attempt_failed', attempt.startedAt, { provider: attempt.provider, detail: attempt.error?.message });
+      multi.rpush(eventsKey(id), failed);
+      this.stream.append(multi, id, failed);
     }
     await this.expire(multi, id).exec();
   }
@@ -195,12 +205,13 @@ export class MessageStore {
     const now = new Date().toISOString();
     const previous = await this.redis.client.eval(
       TRANSITION,
-      5,
+      6,
       recordKey(id),
       eventsKey(id),
       attemptsKey(id),
       contentKey(id),
       this.index.allKey,
+      this.stream.key,
       target,
       now,
       event(target, now, details),
@@ -208,6 +219,7 @@ export class MessageStore {
       JSON.stringify(fields),
       id,
       this.index.statusPrefix,
+      this.stream.enabled ? '1' : '0',
       ...from,
     );
     return (previous ?? undefined) as EmailStatus | undefined;

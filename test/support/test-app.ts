@@ -18,7 +18,9 @@ import { recordOutput, watchSecret } from './secret-watch';
 /** Every secret the configuration holds goes on the watch list of the secret scan. */
 function watchConfiguredSecrets(config: AppConfig): void {
   const { sendgrid, mailgun, smtp } = config.providers;
-  [sendgrid?.apiKey, mailgun?.apiKey, smtp && new URL(smtp.url).password].forEach((secret) => secret && watchSecret(secret));
+  [sendgrid?.apiKey, mailgun?.apiKey, smtp && new URL(smtp.url).password, config.webhooks?.secret].forEach(
+    (secret) => secret && watchSecret(secret),
+  );
 }
 
 /** Records each response (status line, headers, body) for the secret scan. */

@@ -1,4 +1,4 @@
-import { retryDelay } from './retry-backoff';
+import { retryDelay } from './retry-delay';
 
 describe('retryDelay', () => {
   it('doubles each round, between half and all of the exponential delay', () => {

@@ -1,0 +1,30 @@
+import { Controller, DefaultValuePipe, Get, ParseIntPipe, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { RequireScope } from '../auth/auth.module';
+import { WebhookDeliveryDto } from './dto/webhook-delivery.dto';
+import { WebhookDeliveryStore } from './webhook-delivery.store';
+
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'No API key, or an unknown one.' })
+@ApiForbiddenResponse({ description: 'The API key does not have the admin scope.' })
+@RequireScope('admin')
+@Controller('v1/webhooks')
+export class WebhooksController {
+  constructor(private readonly deliveries: WebhookDeliveryStore) {}
+
+  /** The latest webhook deliveries, newest first, with every attempt. */
+  @Get('deliveries')
+  @ApiQuery({ name: 'limit', required: false, example: 50, description: '1 to 500, default 50' })
+  @ApiOkResponse({ type: [WebhookDeliveryDto] })
+  list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number): Promise<WebhookDeliveryDto[]> {
+    return this.deliveries.newest(Math.min(Math.max(limit, 1), 500));
+  }
+}

@@ -1,0 +1,37 @@
+import { BullModule } from '@nestjs/bull';
+import { Module } from '@nestjs/common';
+import { retryDelay } from '../common/retry-delay';
+import { AppConfig } from '../config/config.module';
+import { MailModule } from '../mail/mail.module';
+import { EventRelay } from './event-relay.service';
+import { WebhookDeliveryStore } from './webhook-delivery.store';
+import { WebhookProcessor } from './webhook.processor';
+import { WEBHOOK_QUEUE } from './webhook.queue';
+import { WebhooksController } from './webhooks.controller';
+
+export { verify as verifyWebhookSignature, SIGNATURE_HEADER } from './webhook-signature';
+
+const BACKOFF = 'webhook';
+/** Retries stop when a delivery is a day old; this only bounds a delivery that keeps failing fast. */
+const ATTEMPTS_CAP = 1_000;
+
+@Module({
+  imports: [
+    MailModule,
+    BullModule.registerQueueAsync({
+      name: WEBHOOK_QUEUE,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        settings: {
+          backoffStrategies: {
+            [BACKOFF]: (attemptsMade: number) => retryDelay(attemptsMade, config.webhooks?.retryBaseMs ?? 1000),
+          },
+        },
+        defaultJobOptions: { attempts: ATTEMPTS_CAP, backoff: { type: BACKOFF }, removeOnComplete: true, removeOnFail: 1000 },
+      }),
+    }),
+  ],
+  controllers: [WebhooksController],
+  providers: [WebhookDeliveryStore, EventRelay, WebhookProcessor],
+})
+export class WebhooksModule {}

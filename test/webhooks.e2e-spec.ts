@@ -1,0 +1,62 @@
+import { SIGNATURE_HEADER, verifyWebhookSignature } from '../src/webhooks/webhooks.module';
+import { pollUntil } from './support/poll';
+import { ThrowawayRedis } from './support/redis';
+import { TestApp } from './support/test-app';
+import { WebhookReceiver } from './support/webhook-receiver';
+
+const SECRET = 'whsec_test-0123456789abcdef';
+const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
+
+describe('webhooks', () => {
+  let redis: ThrowawayRedis;
+  let receiver: WebhookReceiver;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    [redis, receiver] = await Promise.all([ThrowawayRedis.start(), WebhookReceiver.start()]);
+    app = await TestApp.start({
+      redisUrl: redis.url,
+      env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_BASE_MS: '50' },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all([redis?.stop(), receiver?.close()]);
+  });
+
+  const eventsFor = (id: string) =>
+    receiver.received.map(({ body }) => JSON.parse(body)).filter((payload) => payload.data.emailId === id);
+
+  it('posts every status change, each signed so that the receiver can verify it', async () => {
+    const { body } = await app.send(message).expect(202);
+    const posted = await pollUntil(
+      async () => eventsFor(body.id),
+      (events) => events.some((event) => event.type === 'email.sent'),
+    );
+    expect(posted.map((event) => event.type).sort()).toEqual(['email.queued', 'email.sending', 'email.sent']);
+    expect(posted.find((event) => event.type === 'email.sent')).toMatchObject({
+      id: expect.any(String),
+      createdAt: expect.any(String),
+      data: { emailId: body.id, type: 'sent', provider: 'outbox', at: expect.any(String) },
+    });
+    for (const call of receiver.received) {
+      const header = call.headers[SIGNATURE_HEADER.toLowerCase()] as string;
+      expect(verifyWebhookSignature(call.body, header, SECRET)).toBe(true);
+      expect(verifyWebhookSignature(call.body.replace('"type"', '"kind"'), header, SECRET)).toBe(false);
+    }
+  });
+
+  it('retries a receiver that fails twice, until it answers, and shows every attempt', async () => {
+    receiver.failNext(2);
+    const refusedBefore = receiver.refused.length;
+    const { body } = await app.send({ ...message, sendAt: new Date(Date.now() + 60_000).toISOString() }).expect(202);
+    const [scheduled] = await pollUntil(async () => eventsFor(body.id), (events) => events.length === 1);
+    expect(scheduled.type).toBe('email.scheduled');
+    expect(receiver.refused.length - refusedBefore).toBe(2);
+
+    const deliveries = (await app.http.get('/v1/webhooks/deliveries').expect(200)).body;
+    const delivery = deliveries.find((d: { id: string }) => d.id === scheduled.id);
+    expect(delivery).toMatchObject({ type: 'email.scheduled', emailId: body.id, status: 'delivered' });
+    expect(delivery.attempts.map((a: { status: number }) => a.status)).toEqual([503, 503, 204]);
+  });
+});
