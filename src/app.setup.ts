@@ -1,4 +1,5 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication, RawBodyRequest as NestRawBodyRequest, ValidationPipe } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
@@ -6,6 +7,8 @@ import { BodyParserErrorsFilter } from './body-parser-errors.filter';
 import { VALIDATION_OPTIONS } from './common/validation-options';
 import { checkJsonShape } from './json-shape.limit';
 import { AppConfig } from './config/config.module';
+
+type RawBodyRequest = NestRawBodyRequest<IncomingMessage>;
 
 /**
  * Everything the HTTP application needs beyond its modules; shared by main.ts and the e2e tests so that
@@ -16,7 +19,11 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(helmet());
   app.useBodyParser('json', {
     limit: config.http.bodyLimit,
-    verify: (_req: unknown, _res: unknown, raw: Buffer) => checkJsonShape(raw),
+    // Webhook signatures are computed over the exact bytes, so the raw body stays on the request.
+    verify: (request: RawBodyRequest, _res: unknown, raw: Buffer) => {
+      checkJsonShape(raw);
+      request.rawBody = raw;
+    },
   });
   app.useGlobalPipes(
     new ValidationPipe({ ...VALIDATION_OPTIONS, transform: true }),

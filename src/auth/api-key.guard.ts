@@ -45,7 +45,11 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private requiredScope(context: ExecutionContext, path: string): Scope | undefined {
-    const declared = this.reflector.getAllAndOverride<Scope>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
+    const declared = this.reflector.getAllAndOverride<Scope | 'none'>(REQUIRED_SCOPE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (declared === 'none') return undefined;
     return declared ?? (isApiPath(path) ? 'send' : undefined);
   }
 }

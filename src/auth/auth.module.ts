@@ -10,7 +10,8 @@ import { ApiThrottlerGuard } from './api-throttler.guard';
 
 export { Caller } from './caller.decorator';
 export { Principal, LOCAL_OPERATOR } from './principal';
-export { RequireScope } from './require-scope.decorator';
+export { NoApiKey, RequireScope } from './require-scope.decorator';
+export { grants } from './principal';
 export { isAllowedSender } from './sender-policy';
 
 /** The API key check runs first, so that the rate limit can count per key. */

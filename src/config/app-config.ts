@@ -53,6 +53,8 @@ export class AppConfig {
   readonly shutdownTimeoutMs: number;
   /** Undefined when no WEBHOOK_URL is set: no status change is posted anywhere. */
   readonly webhooks?: { url: string; secret: string; retryBaseMs: number };
+  /** Keys that prove a provider's event webhook came from the provider; unset: that endpoint is off. */
+  readonly inbound: { sendgridPublicKey?: string; mailgunSigningKey?: string };
   readonly security: {
     /** Empty: no authentication, which the loopback-only rule below makes safe. */
     apiKeys: ApiKeyEntry[];
@@ -114,6 +116,10 @@ export class AppConfig {
     this.webhooks = env.WEBHOOK_URL
       ? { url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET!, retryBaseMs: env.WEBHOOK_RETRY_BASE_MS }
       : undefined;
+    this.inbound = {
+      sendgridPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY?.replace(/\s+/g, ''),
+      mailgunSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
+    };
     this.security = {
       apiKeys: parseApiKeys(env.API_KEYS),
       allowedFrom: list(env.MAIL_ALLOWED_FROM),
@@ -172,7 +178,7 @@ function secretsFromFiles(env: Record<string, string | undefined>): Record<strin
 const withoutTrailingSlash = (url: string) => url.replace(/\/$/, '');
 
 /** Secrets that may come from a mounted file instead (`SENDGRID_API_KEY_FILE=/run/secrets/sendgrid`). */
-const FILE_VARIABLES = ['SENDGRID_API_KEY', 'MAILGUN_API_KEY', 'SMTP_URL', 'API_KEYS', 'REDIS_URL', 'WEBHOOK_SECRET'];
+const FILE_VARIABLES = ['SENDGRID_API_KEY', 'MAILGUN_API_KEY', 'SMTP_URL', 'API_KEYS', 'REDIS_URL', 'WEBHOOK_SECRET', 'MAILGUN_WEBHOOK_SIGNING_KEY'];
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Reads and validates `env`; throws a ConfigurationError naming every bad variable. */

@@ -229,6 +229,14 @@ export class EnvironmentSchema {
   @IsInt()
   WEBHOOK_RETRY_BASE_MS = 1000;
 
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/=\s-]+$/, { message: 'SENDGRID_WEBHOOK_PUBLIC_KEY must be the base64 key SendGrid shows' })
+  SENDGRID_WEBHOOK_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  MAILGUN_WEBHOOK_SIGNING_KEY?: string;
+
   @Transform(toInt)
   @Min(0)
   @IsInt()

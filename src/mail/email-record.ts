@@ -3,7 +3,19 @@ import type { OutgoingEmail } from '../providers/providers.module';
 export const EMAIL_STATUSES = ['scheduled', 'queued', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 
-export const EVENT_TYPES = ['scheduled', 'queued', 'sending', 'attempt_failed', 'sent', 'failed', 'cancelled'] as const;
+export const EVENT_TYPES = [
+  'scheduled',
+  'queued',
+  'sending',
+  'attempt_failed',
+  'sent',
+  'failed',
+  'cancelled',
+  // Reported afterwards by the provider's event webhooks:
+  'delivered',
+  'bounced',
+  'complained',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** One step of a message's life, as the timeline (and later the webhooks) show it. */

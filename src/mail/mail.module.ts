@@ -11,6 +11,9 @@ import { IdempotencyStore } from './idempotency.store';
 import { EmailEventStream } from './email-event.stream';
 import { MessageIndex } from './message.index';
 import { MessageStore } from './message.store';
+import { ProviderFeedbackRecorder } from './provider-feedback.recorder';
+import { SuppressionStore } from './suppression.store';
+import { SuppressionsController } from './suppressions.controller';
 
 const RETRY_BACKOFF = 'mailroute';
 const BULL_ATTEMPTS_CAP = 10_000;
@@ -22,6 +25,7 @@ function roundDelay(attemptsMade: number, error: Error, config: AppConfig): numb
 
 export { EmailEventStream, StreamedEvent } from './email-event.stream';
 export { EmailEvent } from './email-record';
+export { ProviderFeedback, ProviderFeedbackRecorder } from './provider-feedback.recorder';
 
 @Module({
   imports: [
@@ -44,8 +48,17 @@ export { EmailEvent } from './email-record';
       }),
     }),
   ],
-  controllers: [EmailsController],
-  providers: [MailService, MessageStore, MessageIndex, EmailEventStream, IdempotencyStore, MailProcessor],
-  exports: [EmailEventStream],
+  controllers: [EmailsController, SuppressionsController],
+  providers: [
+    MailService,
+    MessageStore,
+    MessageIndex,
+    EmailEventStream,
+    IdempotencyStore,
+    SuppressionStore,
+    ProviderFeedbackRecorder,
+    MailProcessor,
+  ],
+  exports: [EmailEventStream, ProviderFeedbackRecorder],
 })
 export class MailModule {}

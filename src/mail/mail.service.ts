@@ -9,12 +9,13 @@ import {
   NotFoundException,
   PayloadTooLargeException,
   ServiceUnavailableException,
+  UnprocessableEntityException,
 } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { Principal, isAllowedSender } from '../auth/auth.module';
+import { Principal, grants, isAllowedSender } from '../auth/auth.module';
 import { withTimeout } from '../common/with-timeout';
 import { VALIDATION_OPTIONS, validationMessages } from '../common/validation-options';
 import { AppConfig, ConfigurationError } from '../config/config.module';
@@ -28,6 +29,7 @@ import { IdempotencyStore } from './idempotency.store';
 import { decodeCursor, encodeCursor } from './message.index';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
 import { MessageStore, NewMessage } from './message.store';
+import { SuppressionStore } from './suppression.store';
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
 /** How long a repeated Idempotency-Key request waits for the first one to finish storing. */
@@ -49,6 +51,7 @@ export class MailService {
   constructor(
     private readonly store: MessageStore,
     private readonly idempotency: IdempotencyStore,
+    private readonly suppressions: SuppressionStore,
     @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
     config: AppConfig,
   ) {
@@ -59,7 +62,7 @@ export class MailService {
 
   /** Stores the message, then queues it; resolves only when both are done. */
   async accept(body: SendEmailDto, caller: Principal, idempotencyKey?: string): Promise<EmailRecord> {
-    const [record] = await this.acceptOnce(caller, idempotencyKey, body, [this.prepare(body, caller)]);
+    const [record] = await this.acceptOnce(caller, idempotencyKey, body, [await this.prepare(body, caller)]);
     return record;
   }
 
@@ -176,7 +179,7 @@ export class MailService {
     const errors = await validate(dto, VALIDATION_OPTIONS);
     if (errors.length > 0) return validationMessages(errors);
     try {
-      return this.prepare(dto, caller);
+      return await this.prepare(dto, caller);
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
       const { message } = error.getResponse() as { message: string | string[] };
@@ -184,13 +187,33 @@ export class MailService {
     }
   }
 
-  private prepare(body: SendEmailDto, caller: Principal): NewMessage {
+  private async prepare(body: SendEmailDto, caller: Principal): Promise<NewMessage> {
     const email = this.normalise(body);
     if (!isAllowedSender(email.from.email, caller.allowedFrom ?? this.allowedFrom)) {
       throw new ForbiddenException([`from ${email.from.email} is not an allowed sender for this API key`]);
     }
+    await this.checkSuppressions(email, body.allowSuppressed === true, caller);
     const due = body.sendAt ? Date.parse(body.sendAt) : undefined;
     return { email, ...(due && due > Date.now() ? { sendAt: new Date(due).toISOString() } : {}) };
+  }
+
+  /** Hard-bounced and complaining addresses are refused, unless an admin key says to send anyway. */
+  private async checkSuppressions(email: OutgoingEmail, override: boolean, caller: Principal): Promise<void> {
+    if (override && !grants(caller.scope, 'admin')) {
+      throw new ForbiddenException(['allowSuppressed needs an API key with the admin scope']);
+    }
+    if (override) return;
+    const fields = (['to', 'cc', 'bcc'] as const).flatMap((field) => email[field].map(({ email: address }) => ({ field, address })));
+    const suppressed = await this.suppressions
+      .among(fields.map(({ address }) => address))
+      .catch((error: Error) => this.unavailable(error));
+    if (suppressed.length === 0) return;
+    throw new UnprocessableEntityException(
+      suppressed.map(({ email: address, reason, source }) => {
+        const field = fields.find((candidate) => candidate.address.toLowerCase() === address)?.field;
+        return `${field} ${address} is on the suppression list (${reason} reported by ${source}); an admin key may send with "allowSuppressed": true`;
+      }),
+    );
   }
 
   private normalise(body: SendEmailDto): OutgoingEmail {

@@ -173,6 +173,16 @@ export class MessageStore {
     await this.transition(id, 'queued', { detail }, ['sending']);
   }
 
+  /** Adds an event that changes no status (a provider's later report); false when the message is gone. */
+  async appendEvent(id: string, type: EmailEvent['type'], details: Omit<EmailEvent, 'type' | 'at'>): Promise<boolean> {
+    if (!(await this.redis.client.exists(recordKey(id)))) return false;
+    const json = event(type, new Date().toISOString(), details);
+    const multi = this.redis.client.multi().rpush(eventsKey(id), json);
+    this.stream.append(multi, id, json);
+    await this.expire(multi, id).exec();
+    return true;
+  }
+
   async recordAttempt(id: string, attempt: Attempt): Promise<void> {
     const multi = this.redis.client.multi().rpush(attemptsKey(id), JSON.stringify(attempt));
     if (attempt.outcome === 'failed') {

@@ -96,10 +96,10 @@ export class TestApp {
     return this.http.post('/v1/emails').send(body);
   }
 
-  /** Polls the API until the message reaches one of `statuses`. */
-  async waitForStatus(id: string, statuses: string[]) {
+  /** Polls the API until the message reaches one of `statuses` (with `authorization` when keys are on). */
+  async waitForStatus(id: string, statuses: string[], authorization?: string) {
     const response = await pollUntil(
-      () => this.http.get(`/v1/emails/${id}`),
+      () => this.http.get(`/v1/emails/${id}`).set(authorization ? { Authorization: authorization } : {}),
       (res) => res.status === 200 && statuses.includes(res.body.status),
     );
     return response.body;

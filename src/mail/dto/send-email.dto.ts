@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBase64,
+  IsBoolean,
   IsDefined,
   IsISO8601,
   IsOptional,
@@ -165,6 +166,14 @@ export class SendEmailDto {
   @IsOptional()
   @IsStringMap({ maxEntries: 50, maxKeyLength: 64, maxValueLength: 1000 })
   metadata?: Record<string, string>;
+
+  /**
+   * Send even to addresses on the suppression list (hard bounces, complaints). Admin keys only.
+   * @example false
+   */
+  @IsOptional()
+  @IsBoolean()
+  allowSuppressed?: boolean;
 
   /** Files to attach: up to 20, at most MAIL_ATTACHMENTS_MAX_BYTES (10 MB) together once decoded. */
   @IsOptional()

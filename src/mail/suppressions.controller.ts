@@ -1,0 +1,39 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { RequireScope } from '../auth/auth.module';
+import { SuppressionDto } from './dto/suppression.dto';
+import { SuppressionStore } from './suppression.store';
+
+@ApiTags('suppressions')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'No API key, or an unknown one.' })
+@ApiForbiddenResponse({ description: 'The API key does not have the admin scope.' })
+@RequireScope('admin')
+@Controller('v1/suppressions')
+export class SuppressionsController {
+  constructor(private readonly suppressions: SuppressionStore) {}
+
+  /** Addresses mailroute refuses to send to, newest first. */
+  @Get()
+  @ApiOkResponse({ type: [SuppressionDto] })
+  list(): Promise<SuppressionDto[]> {
+    return this.suppressions.all();
+  }
+
+  /** Takes an address off the list, e.g. once its owner fixed their mailbox. */
+  @Delete(':email')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Removed.' })
+  @ApiNotFoundResponse({ description: 'The address is not on the list.' })
+  async remove(@Param('email') email: string): Promise<void> {
+    if (!(await this.suppressions.remove(email))) throw new NotFoundException(`${email} is not suppressed`);
+  }
+}

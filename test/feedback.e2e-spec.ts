@@ -1,0 +1,116 @@
+import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { newApiKey } from './support/api-keys';
+import { FakeWorld } from './support/fake-world';
+import { TestApp } from './support/test-app';
+
+const sender = newApiKey('app', 'send');
+const admin = newApiKey('ops', 'admin');
+const MAILGUN_SIGNING_KEY = `whk_${randomBytes(12).toString('hex')}`;
+/** The key pair SendGrid would hold; mailroute is configured with the public half, as SendGrid shows it. */
+const sendgridKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const sendgridPublicKey = sendgridKeys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+
+describe('provider event webhooks and the suppression list', () => {
+  let world: FakeWorld;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    world = await FakeWorld.start();
+    app = await TestApp.start({
+      redisUrl: world.redis.url,
+      env: {
+        ...world.env,
+        API_KEYS: [sender.entry, admin.entry].join(','),
+        SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey,
+        MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_SIGNING_KEY,
+      },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await world?.stop();
+  });
+
+  const send = (body: object, key = sender) => app.http.post('/v1/emails').set('Authorization', key.bearer).send(body);
+  const message = (to: string) => ({ from: 'shop@example.com', to, subject: 'Hi', text: 'Hello' });
+  const deliver = async (to: string) => {
+    const { body } = await send(message(to)).expect(202);
+    await app.waitForStatus(body.id, ['sent'], sender.bearer);
+    return body.id as string;
+  };
+  const timeline = async (id: string) =>
+    (await app.http.get(`/v1/emails/${id}/events`).set('Authorization', sender.bearer).expect(200)).body.map(
+      (event: { type: string }) => event.type,
+    );
+
+  /** Posts events the way SendGrid's Signed Event Webhook does. */
+  const postSendGrid = (events: object[], forge = false) => {
+    const body = JSON.stringify(events);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = sign('sha256', Buffer.from(timestamp + body), sendgridKeys.privateKey).toString('base64');
+    return app.http
+      .post('/v1/inbound/sendgrid')
+      .set('content-type', 'application/json')
+      .set('X-Twilio-Email-Event-Webhook-Signature', signature)
+      .set('X-Twilio-Email-Event-Webhook-Timestamp', forge ? String(Number(timestamp) + 1) : timestamp)
+      .send(body);
+  };
+  /** Posts one event the way Mailgun's webhooks do. */
+  const postMailgun = (eventData: object, { key = MAILGUN_SIGNING_KEY, age = 0 } = {}) => {
+    const timestamp = String(Math.floor(Date.now() / 1000) - age);
+    const token = randomBytes(25).toString('hex');
+    const signature = createHmac('sha256', key).update(timestamp + token).digest('hex');
+    return app.http.post('/v1/inbound/mailgun').send({ signature: { timestamp, token, signature }, 'event-data': eventData });
+  };
+
+  it('adds SendGrid\'s delivered and hard-bounce events to the message, and suppresses the bounced address', async () => {
+    const id = await deliver('gone@example.com');
+    await postSendGrid([
+      { email: 'gone@example.com', event: 'processed', mailroute_id: id },
+      { email: 'gone@example.com', event: 'bounce', type: 'bounce', reason: '550 5.1.1 no such user', mailroute_id: id },
+    ]).expect(200, { recorded: 1 });
+    expect(await timeline(id)).toEqual(['queued', 'sending', 'sent', 'bounced']);
+
+    const list = await app.http.get('/v1/suppressions').set('Authorization', admin.bearer).expect(200);
+    expect(list.body).toEqual([
+      { email: 'gone@example.com', reason: 'hard_bounce', source: 'sendgrid', detail: '550 5.1.1 no such user', createdAt: expect.any(String) },
+    ]);
+    await app.http.get('/v1/suppressions').set('Authorization', sender.bearer).expect(403);
+  });
+
+  it('refuses to send to a suppressed address, unless an admin key overrides it', async () => {
+    const refused = await send({ ...message('ann@example.com'), cc: 'Gone <GONE@example.com>' }).expect(422);
+    expect(refused.body.message).toEqual([
+      'cc gone@example.com is on the suppression list (hard_bounce reported by sendgrid); an admin key may send with "allowSuppressed": true',
+    ]);
+    await send({ ...message('gone@example.com'), allowSuppressed: true }).expect(403);
+    await send({ ...message('gone@example.com'), allowSuppressed: true }, admin).expect(202);
+
+    await app.http.delete('/v1/suppressions/gone@example.com').set('Authorization', admin.bearer).expect(204);
+    await app.http.delete('/v1/suppressions/gone@example.com').set('Authorization', admin.bearer).expect(404);
+    await send(message('gone@example.com')).expect(202);
+  });
+
+  it('records SendGrid delivered events, and refuses forged or unsigned calls', async () => {
+    const id = await deliver('ann@example.com');
+    await postSendGrid([{ email: 'ann@example.com', event: 'delivered', mailroute_id: id }], true).expect(403);
+    await app.http.post('/v1/inbound/sendgrid').send([{ email: 'ann@example.com', event: 'delivered', mailroute_id: id }]).expect(403);
+    expect(await timeline(id)).toEqual(['queued', 'sending', 'sent']);
+    await postSendGrid([{ email: 'ann@example.com', event: 'delivered', mailroute_id: id }]).expect(200, { recorded: 1 });
+    expect(await timeline(id)).toEqual(['queued', 'sending', 'sent', 'delivered']);
+  });
+
+  it('takes Mailgun complaints, suppressing the address, and refuses bad or stale signatures', async () => {
+    world.sendgrid.answerAlways({ status: 503 });
+    const id = await deliver('angry@example.com');
+    world.sendgrid.reset();
+    const complaint = { event: 'complained', recipient: 'angry@example.com', 'user-variables': { 'mailroute-id': id } };
+
+    await postMailgun(complaint, { key: 'not-the-signing-key' }).expect(403);
+    await postMailgun(complaint, { age: 3600 }).expect(403);
+    await postMailgun(complaint).expect(200, { recorded: 1 });
+    expect(await timeline(id)).toContain('complained');
+    const refused = await send(message('angry@example.com')).expect(422);
+    expect(refused.body.message[0]).toMatch(/^to angry@example.com is on the suppression list \(complaint reported by mailgun\)/);
+  });
+});
