@@ -9,7 +9,7 @@ import {
   RawBodyRequest,
   Req,
 } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { NoApiKey } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
@@ -23,7 +23,10 @@ const FORGED = 'The webhook signature does not verify.';
  * The providers' event webhooks. They carry the provider's signature rather than an API key; an
  * endpoint whose verification key is not configured does not exist.
  */
-@ApiExcludeController()
+@ApiTags('inbound')
+@ApiForbiddenResponse({ description: 'The signature does not verify.' })
+@ApiNotFoundResponse({ description: "The provider's verification key is not configured." })
+@ApiOkResponse({ description: 'How many events were recorded.', schema: { example: { recorded: 1 } } })
 @NoApiKey()
 @Controller('v1/inbound')
 export class InboundController {
@@ -32,6 +35,10 @@ export class InboundController {
     private readonly config: AppConfig,
   ) {}
 
+  /**
+   * SendGrid's Signed Event Webhook (a JSON array of events): delivered, bounce, dropped and spamreport
+   * are recorded; verified with SENDGRID_WEBHOOK_PUBLIC_KEY.
+   */
   @Post('sendgrid')
   @HttpCode(HttpStatus.OK)
   async sendgrid(
@@ -45,6 +52,10 @@ export class InboundController {
     return this.record(sendGridFeedback(request.body));
   }
 
+  /**
+   * A Mailgun webhook call (JSON with `signature` and `event-data`): delivered, permanent failures and
+   * complaints are recorded; verified with MAILGUN_WEBHOOK_SIGNING_KEY.
+   */
   @Post('mailgun')
   @HttpCode(HttpStatus.OK)
   async mailgun(@Req() request: Request): Promise<{ recorded: number }> {
