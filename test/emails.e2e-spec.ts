@@ -112,6 +112,19 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
     expect(schema.properties.subject.example).toBe('Your order has shipped 📦');
     expect(body.paths['/v1/emails/{id}'].get.responses['404']).toBeDefined();
     await running.app.http.get('/docs').expect(200);
+
+    const operations = Object.entries(body.paths as Record<string, Record<string, { responses: object }>>).flatMap(
+      ([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(15);
+    for (const { path, method, operation } of operations) {
+      const codes = Object.keys(operation.responses);
+      expect({ path, method, documentsAnError: codes.some((code) => /^[45]/.test(code)) }).toEqual({
+        path,
+        method,
+        documentsAnError: true,
+      });
+    }
   });
 });
 
