@@ -10,7 +10,7 @@ import { ApiThrottlerGuard } from './api-throttler.guard';
 
 export { Caller } from './caller.decorator';
 export { Principal, LOCAL_OPERATOR } from './principal';
-export { NoApiKey, RequireScope } from './require-scope.decorator';
+export { AdminOnly, NoApiKey, RequireScope } from './require-scope.decorator';
 export { grants } from './principal';
 export { isAllowedSender } from './sender-policy';
 

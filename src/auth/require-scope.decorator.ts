@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Scope } from './principal';
 
 export const REQUIRED_SCOPE = 'mailroute:required-scope';
@@ -8,3 +9,12 @@ export const RequireScope = (scope: Scope) => SetMetadata(REQUIRED_SCOPE, scope)
 
 /** A /v1 route that third parties call with their own signatures instead of an API key. */
 export const NoApiKey = () => SetMetadata(REQUIRED_SCOPE, 'none');
+
+/** An operator-only controller: needs the admin scope, and says so in the API docs. */
+export const AdminOnly = () =>
+  applyDecorators(
+    RequireScope('admin'),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'No API key, or an unknown one.' }),
+    ApiForbiddenResponse({ description: 'The API key does not have the admin scope.' }),
+  );

@@ -1,22 +1,11 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { RequireScope } from '../auth/auth.module';
+import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/auth.module';
 import { SuppressionDto } from './dto/suppression.dto';
 import { SuppressionStore } from './suppression.store';
 
 @ApiTags('suppressions')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No API key, or an unknown one.' })
-@ApiForbiddenResponse({ description: 'The API key does not have the admin scope.' })
-@RequireScope('admin')
+@AdminOnly()
 @Controller('v1/suppressions')
 export class SuppressionsController {
   constructor(private readonly suppressions: SuppressionStore) {}

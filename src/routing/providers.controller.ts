@@ -1,21 +1,11 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { RequireScope } from '../auth/auth.module';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/auth.module';
 import { ProviderStatusDto } from './dto/provider-status.dto';
 import { ProviderRouter } from './provider-router.service';
 
 @ApiTags('providers')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No API key, or an unknown one.' })
-@ApiForbiddenResponse({ description: 'The API key does not have the admin scope.' })
-@RequireScope('admin')
+@AdminOnly()
 @Controller('v1/providers')
 export class ProvidersController {
   constructor(private readonly router: ProviderRouter) {}

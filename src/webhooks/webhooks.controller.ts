@@ -1,21 +1,11 @@
 import { Controller, DefaultValuePipe, Get, ParseIntPipe, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { RequireScope } from '../auth/auth.module';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/auth.module';
 import { WebhookDeliveryDto } from './dto/webhook-delivery.dto';
 import { WebhookDeliveryStore } from './webhook-delivery.store';
 
 @ApiTags('webhooks')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No API key, or an unknown one.' })
-@ApiForbiddenResponse({ description: 'The API key does not have the admin scope.' })
-@RequireScope('admin')
+@AdminOnly()
 @Controller('v1/webhooks')
 export class WebhooksController {
   constructor(private readonly deliveries: WebhookDeliveryStore) {}
