@@ -14,14 +14,32 @@ export class ConfigurationError extends Error {
  */
 export class AppConfig {
   readonly http: { port: number; host: string; bodyLimit: string; docsEnabled: boolean };
-  /** `url` is undefined when mailroute should start its own embedded Redis in `dataDir`. */
-  readonly redis: { url?: string; dataDir: string };
+  /** What this process does: serve the API, process the queues, or both. */
+  readonly role: ProcessRole;
+  readonly log: { level: string; pretty: boolean };
+  readonly metrics: { enabled: boolean };
+  /**
+   * Neither `url` nor `sentinel`: mailroute starts its own embedded Redis in `dataDir`. With `sentinel`,
+   * the sentinels name the master and `url` (when set) only adds its password, database and TLS.
+   */
+  readonly redis: {
+    url?: string;
+    dataDir: string;
+    sentinel?: { sentinels: { host: string; port: number }[]; name: string; password?: string };
+    /** PEM of the CA that signed a rediss:// server's certificate, when not a public one. */
+    tlsCa?: string;
+  };
   readonly mail: {
     defaultFrom?: string;
     maxAttempts: number;
     retryBaseMs: number;
     retentionDays: number;
     concurrency: number;
+    /**
+     * How long a worker holds a job without renewing its lock; a worker that died mid-send loses the job
+     * to another worker after about this long.
+     */
+    jobLockMs: number;
     /** Largest total size of a message's attachments, decoded. */
     attachmentsMaxBytes: number;
   };
@@ -71,13 +89,24 @@ export class AppConfig {
       bodyLimit: env.HTTP_BODY_LIMIT,
       docsEnabled: env.DOCS_ENABLED,
     };
-    this.redis = { url: env.REDIS_URL, dataDir: resolve(env.REDIS_DATA_DIR) };
+    this.role = env.MAIL_ROLE as ProcessRole;
+    this.log = { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty' };
+    this.metrics = { enabled: env.METRICS_ENABLED };
+    this.redis = {
+      url: env.REDIS_URL,
+      dataDir: resolve(env.REDIS_DATA_DIR),
+      sentinel: env.REDIS_SENTINELS
+        ? { sentinels: parseHostPorts(env.REDIS_SENTINELS), name: env.REDIS_SENTINEL_NAME!, password: env.REDIS_SENTINEL_PASSWORD }
+        : undefined,
+      tlsCa: env.REDIS_TLS_CA_FILE ? readFileSync(env.REDIS_TLS_CA_FILE, 'utf8') : undefined,
+    };
     this.mail = {
       defaultFrom: env.MAIL_DEFAULT_FROM,
       maxAttempts: env.MAIL_MAX_ATTEMPTS,
       retryBaseMs: env.MAIL_RETRY_BASE_MS,
       retentionDays: env.MAIL_RETENTION_DAYS,
       concurrency: env.MAIL_CONCURRENCY,
+      jobLockMs: env.MAIL_JOB_LOCK_MS,
       attachmentsMaxBytes: env.MAIL_ATTACHMENTS_MAX_BYTES,
     };
     this.providers = {
@@ -128,6 +157,13 @@ export class AppConfig {
   }
 }
 
+export type ProcessRole = 'all' | 'api' | 'worker';
+
+/** Whether a process in `role` answers the API (a worker serves only health and metrics). */
+export const servesApi = (role: ProcessRole) => role !== 'worker';
+/** Whether a process in `role` runs the queue workers (an api process only enqueues). */
+export const processesJobs = (role: ProcessRole) => role !== 'api';
+
 export interface ApiKeyEntry {
   name: string;
   scope: 'send' | 'admin';
@@ -175,10 +211,26 @@ function secretsFromFiles(env: Record<string, string | undefined>): Record<strin
   return fromFiles;
 }
 
+function parseHostPorts(value: string): { host: string; port: number }[] {
+  return list(value).map((entry) => {
+    const [host, port] = entry.split(':');
+    return { host, port: Number(port) };
+  });
+}
+
 const withoutTrailingSlash = (url: string) => url.replace(/\/$/, '');
 
 /** Secrets that may come from a mounted file instead (`SENDGRID_API_KEY_FILE=/run/secrets/sendgrid`). */
-const FILE_VARIABLES = ['SENDGRID_API_KEY', 'MAILGUN_API_KEY', 'SMTP_URL', 'API_KEYS', 'REDIS_URL', 'WEBHOOK_SECRET', 'MAILGUN_WEBHOOK_SIGNING_KEY'];
+const FILE_VARIABLES = [
+  'SENDGRID_API_KEY',
+  'MAILGUN_API_KEY',
+  'SMTP_URL',
+  'API_KEYS',
+  'REDIS_URL',
+  'REDIS_SENTINEL_PASSWORD',
+  'WEBHOOK_SECRET',
+  'MAILGUN_WEBHOOK_SIGNING_KEY',
+];
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Reads and validates `env`; throws a ConfigurationError naming every bad variable. */
@@ -193,6 +245,16 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}));
   if (schema.MAILGUN_API_KEY && !schema.MAILGUN_DOMAIN) {
     lines.push('MAILGUN_DOMAIN is required when MAILGUN_API_KEY is set');
+  }
+  if (schema.REDIS_SENTINELS && !schema.REDIS_SENTINEL_NAME) {
+    lines.push('REDIS_SENTINEL_NAME is required when REDIS_SENTINELS is set: it names the master the sentinels monitor');
+  }
+  if (schema.REDIS_TLS_CA_FILE) {
+    try {
+      readFileSync(schema.REDIS_TLS_CA_FILE);
+    } catch (error) {
+      lines.push(`REDIS_TLS_CA_FILE cannot be read: ${(error as NodeJS.ErrnoException).code}`);
+    }
   }
   if (schema.WEBHOOK_URL && !schema.WEBHOOK_SECRET) {
     lines.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set: receivers verify every delivery with it');

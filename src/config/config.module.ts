@@ -14,4 +14,5 @@ import { AppConfig, loadConfig } from './app-config';
 })
 export class ConfigModule {}
 
-export { AppConfig, ConfigurationError, loadConfig } from './app-config';
+export { AppConfig, ConfigurationError, loadConfig, processesJobs, servesApi } from './app-config';
+export type { ProcessRole } from './app-config';

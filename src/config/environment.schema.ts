@@ -54,6 +54,40 @@ export class EnvironmentSchema {
   REDIS_DATA_DIR = './data/redis';
 
   @IsOptional()
+  @Matches(/^\s*[^,:\s]+:\d+(\s*,\s*[^,:\s]+:\d+)*\s*$/, {
+    message: 'REDIS_SENTINELS must be a comma-separated list of host:port, e.g. "sentinel-0:26379,sentinel-1:26379"',
+  })
+  REDIS_SENTINELS?: string;
+
+  @IsOptional()
+  @Matches(/^\S+$/, { message: 'REDIS_SENTINEL_NAME must be the master group name the sentinels monitor' })
+  REDIS_SENTINEL_NAME?: string;
+
+  @IsOptional()
+  @IsString()
+  REDIS_SENTINEL_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_CA_FILE?: string;
+
+  @IsIn(['all', 'api', 'worker'], { message: 'MAIL_ROLE must be one of all, api, worker' })
+  MAIL_ROLE = 'all';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  LOG_LEVEL = 'info';
+
+  @IsOptional()
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  @IsOptional()
   @Matches(/^[a-z0-9-]+(\s*,\s*[a-z0-9-]+)*$/, {
     message: 'MAIL_PROVIDERS must be a comma-separated list of provider names, e.g. "sendgrid,mailgun"',
   })
@@ -85,6 +119,11 @@ export class EnvironmentSchema {
   @Max(1000)
   @IsInt()
   MAIL_CONCURRENCY = 10;
+
+  @Transform(toInt)
+  @Min(1000)
+  @IsInt()
+  MAIL_JOB_LOCK_MS = 30000;
 
   @MinLength(1)
   @IsString()

@@ -4,10 +4,10 @@ import type { Job, Queue } from 'bull';
 import { AppConfig } from '../config/config.module';
 import { ProviderRouter } from '../routing/routing.module';
 import { deliverWithFailover } from './failover.policy';
+import { closeQueue, takeOverShutdown } from '../common/queue-lifecycle';
 import { retryDelay } from '../common/retry-delay';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
 import { MessageStore } from './message.store';
-import { withTimeout } from '../common/with-timeout';
 
 /** Raised to hand a message back to Bull for another round, after `delayMs`. */
 export class RoundFailedError extends Error {
@@ -37,22 +37,16 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
+    takeOverShutdown(this.queue);
     this.queue.on('error', (error) => this.logger.warn(`mail queue: ${error.message}`));
     this.queue
       .process(this.config.mail.concurrency, (job: Job<DeliveryJob>) => this.deliver(job))
       .catch((error: Error) => this.logger.error(`mail worker stopped: ${error.message}`));
   }
 
-  /**
-   * Lets in-flight sends finish, up to SHUTDOWN_TIMEOUT_MS; a job cut off is picked up again as stalled by
-   * the next worker. Bull's close() leaves connections that had lost Redis trying to reconnect, so they
-   * are dropped explicitly.
-   */
+  /** In-flight sends may finish, up to SHUTDOWN_TIMEOUT_MS. */
   async beforeApplicationShutdown(): Promise<void> {
-    await withTimeout(this.queue.close(), this.config.shutdownTimeoutMs, 'draining the mail queue').catch(
-      (error: Error) => this.logger.warn(error.message),
-    );
-    this.queue.clients.forEach((client) => client.disconnect());
+    await closeQueue(this.queue, this.config.shutdownTimeoutMs, this.logger);
   }
 
   async deliver(job: Job<DeliveryJob>): Promise<void> {

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
+import { closeQueue, takeOverShutdown } from '../common/queue-lifecycle';
 import { AppConfig } from '../config/config.module';
 import { WebhookDeliveryStore } from './webhook-delivery.store';
 import { SIGNATURE_HEADER, sign } from './webhook-signature';
@@ -23,6 +24,7 @@ export class WebhookProcessor implements OnModuleInit, BeforeApplicationShutdown
   ) {}
 
   onModuleInit(): void {
+    takeOverShutdown(this.queue);
     if (!this.config.webhooks) return;
     this.queue.on('error', (error) => this.logger.warn(`webhook queue: ${error.message}`));
     this.queue.process(5, (job: Job<WebhookJob>) => this.deliver(job)).catch((error: Error) =>
@@ -31,8 +33,7 @@ export class WebhookProcessor implements OnModuleInit, BeforeApplicationShutdown
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.queue.close().catch(() => undefined);
-    this.queue.clients.forEach((client) => client.disconnect());
+    await closeQueue(this.queue, this.config.shutdownTimeoutMs, this.logger);
   }
 
   async deliver(job: Job<WebhookJob>): Promise<void> {
