@@ -7,9 +7,14 @@ import { recordOutput } from './secret-watch';
 
 const ROOT = join(__dirname, '..', '..');
 
+export interface ServiceProcessOptions {
+  /** A built entry point (`dist/main.js`) to run with plain node instead of src/main.ts under ts-node. */
+  entry?: string;
+}
+
 /**
- * mailroute as its own OS process (src/main.ts through ts-node), for tests that need a second worker
- * that shares nothing with the test but Redis.
+ * mailroute as its own OS process (src/main.ts through ts-node, or a built bundle), for tests that need
+ * workers and API processes that share nothing with the test but Redis.
  */
 export class ServiceProcess {
   private constructor(
@@ -18,10 +23,11 @@ export class ServiceProcess {
     private readonly output: string[],
   ) {}
 
-  static async start(env: Record<string, string>): Promise<ServiceProcess> {
+  static async start(env: Record<string, string>, { entry }: ServiceProcessOptions = {}): Promise<ServiceProcess> {
     const port = await freePort();
     const output: string[] = [];
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    const args = entry ? [entry] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,6 +54,21 @@ export class ServiceProcess {
       await exited;
     }
     recordOutput('service process output', this.output.join(''));
+  }
+
+  /** SIGKILL, as when a node dies: no shutdown hook runs. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = once(this.child, 'exit');
+      this.child.kill('SIGKILL');
+      await exited;
+    }
+    recordOutput('service process output', this.output.join(''));
+  }
+
+  /** Everything the process printed so far. */
+  get printed(): string {
+    return this.output.join('');
   }
 
   private async live(): Promise<boolean> {
