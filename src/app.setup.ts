@@ -6,7 +6,8 @@ import helmet from 'helmet';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
 import { VALIDATION_OPTIONS } from './common/validation-options';
 import { checkJsonShape } from './json-shape.limit';
-import { AppConfig } from './config/config.module';
+import { AppConfig, servesApi } from './config/config.module';
+import { probesOnly } from './probes-only.middleware';
 
 type RawBodyRequest = NestRawBodyRequest<IncomingMessage>;
 
@@ -16,7 +17,10 @@ type RawBodyRequest = NestRawBodyRequest<IncomingMessage>;
  */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
-  app.use(helmet());
+  // Plain-HTTP deployments (behind a TLS-terminating ingress, or a laptop) would otherwise have browsers
+  // upgrade /docs' and the dashboard's asset requests to https and fail.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  if (!servesApi(config.role)) app.use(probesOnly);
   app.useBodyParser('json', {
     limit: config.http.bodyLimit,
     // Webhook signatures are computed over the exact bytes, so the raw body stays on the request.
@@ -29,7 +33,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     new ValidationPipe({ ...VALIDATION_OPTIONS, transform: true }),
   );
   app.useGlobalFilters(new BodyParserErrorsFilter(app.getHttpAdapter()));
-  if (config.http.docsEnabled) mountDocs(app);
+  if (config.http.docsEnabled && servesApi(config.role)) mountDocs(app);
   return app;
 }
 

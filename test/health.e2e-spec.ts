@@ -39,6 +39,15 @@ describe('health probes', () => {
     const live = await app.http.get('/health/live').expect(200);
     expect(live.body.details.providers.outbox.status).toBe('down');
   });
+
+  it('keep an api process (MAIL_ROLE=api) ready through a provider outage: it can still accept', async () => {
+    redis = await ThrowawayRedis.start();
+    app = await TestApp.start({ redisUrl: redis.url, env: { MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: '/dev/null/outbox' } });
+
+    const ready = await app.http.get('/health/ready').expect(200);
+    expect(Object.keys(ready.body.details)).toEqual(['process', 'redis']);
+    await app.send({ from: 'a@example.com', to: 'b@example.com', subject: 'queued', text: 'x' }).expect(202);
+  });
 });
 
 describe('when Redis goes away', () => {

@@ -8,6 +8,7 @@ import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRegistry } from './api-key.registry';
 import { ApiThrottlerGuard } from './api-throttler.guard';
 
+export { ApiKeyRegistry } from './api-key.registry';
 export { Caller } from './caller.decorator';
 export { Principal, LOCAL_OPERATOR } from './principal';
 export { AdminOnly, NoApiKey, RequireScope } from './require-scope.decorator';
@@ -31,5 +32,6 @@ export { isAllowedSender } from './sender-policy';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: ApiThrottlerGuard },
   ],
+  exports: [ApiKeyRegistry],
 })
 export class AuthModule {}

@@ -1,6 +1,15 @@
 import type { Logger } from '@nestjs/common';
-import type { Queue } from 'bull';
+import type { AdvancedSettings, Queue } from 'bull';
 import { withTimeout } from './with-timeout';
+
+/**
+ * A job whose worker stopped renewing its lock (the process died mid-job) goes back to the queue after
+ * `lockMs`, for another worker. One that did so `maxStalledCount` times is failed rather than looping:
+ * something in it keeps killing workers.
+ */
+export function stalledJobSettings(lockMs: number): AdvancedSettings {
+  return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 5 };
+}
 
 /**
  * Makes the caller responsible for closing `queue` (with closeQueue, before application shutdown):

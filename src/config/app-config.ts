@@ -259,7 +259,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   if (schema.WEBHOOK_URL && !schema.WEBHOOK_SECRET) {
     lines.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set: receivers verify every delivery with it');
   }
-  if (!schema.API_KEYS && !LOOPBACK.has(schema.HOST)) {
+  // A worker answers only probes and metrics, so it may listen beyond loopback without keys.
+  if (!schema.API_KEYS && !LOOPBACK.has(schema.HOST) && servesApi(schema.MAIL_ROLE as ProcessRole)) {
     lines.push(
       `HOST is ${schema.HOST} but API_KEYS is empty: without API keys mailroute only listens on 127.0.0.1. ` +
         'Create a key with `npm run key:new -- --name <name> --scope send` and set API_KEYS.',

@@ -1,8 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { AppConfig, processesJobs } from '../config/config.module';
 import { ProvidersHealthIndicator } from './providers.health';
 import { RedisHealthIndicator } from './redis.health';
+import { ShutdownHealthIndicator } from './shutdown.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -11,6 +13,8 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
     private readonly providers: ProvidersHealthIndicator,
+    private readonly shutdown: ShutdownHealthIndicator,
+    private readonly config: AppConfig,
   ) {}
 
   /** Liveness: 200 while the process runs. Lists providers with their last checked state. */
@@ -21,12 +25,20 @@ export class HealthController {
     return this.health.check([() => this.providers.lastKnown()]);
   }
 
-  /** Readiness: 200 only while Redis answers and at least one provider can send; 503 otherwise. */
+  /**
+   * Readiness: 200 only while Redis answers and, in a process that sends (MAIL_ROLE all or worker), at
+   * least one provider can send; 503 otherwise, and from the moment the process starts shutting down.
+   * An api process stays ready through a provider outage: it can still accept and store messages.
+   */
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Kubernetes readiness probe' })
-  @ApiServiceUnavailableResponse({ description: 'Redis is unreachable or no provider can send.' })
+  @ApiServiceUnavailableResponse({ description: 'Redis is unreachable, no provider can send, or the process is stopping.' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.redis.isReachable(), () => this.providers.canSend()]);
+    return this.health.check([
+      () => this.shutdown.isRunning(),
+      () => this.redis.isReachable(),
+      ...(processesJobs(this.config.role) ? [() => this.providers.canSend()] : []),
+    ]);
   }
 }

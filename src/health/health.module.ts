@@ -5,10 +5,11 @@ import { RoutingModule } from '../routing/routing.module';
 import { HealthController } from './health.controller';
 import { ProvidersHealthIndicator } from './providers.health';
 import { RedisHealthIndicator } from './redis.health';
+import { ShutdownHealthIndicator } from './shutdown.health';
 
 @Module({
   imports: [TerminusModule, ProvidersModule, RoutingModule],
   controllers: [HealthController],
-  providers: [RedisHealthIndicator, ProvidersHealthIndicator],
+  providers: [RedisHealthIndicator, ProvidersHealthIndicator, ShutdownHealthIndicator],
 })
 export class HealthModule {}

@@ -30,6 +30,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { PinoLogger } from 'nestjs-pino';
 import { Caller, Principal } from '../auth/auth.module';
 import { AcceptedEmailDto, BatchItemResultDto, EmailDto, EmailEventDto, EmailListDto } from './dto/email.dto';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
@@ -46,7 +47,11 @@ import { BatchItemResult, MAX_BATCH, MailService } from './mail.service';
 @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis is unreachable; nothing was stored.' })
 @Controller('v1/emails')
 export class EmailsController {
-  constructor(private readonly mail: MailService) {}
+  constructor(
+    private readonly mail: MailService,
+    /** Adds the message id to this request's log line, which otherwise knows only the request id. */
+    private readonly requestLog: PinoLogger,
+  ) {}
 
   private static readonly IDEMPOTENCY_HEADER = {
     name: 'Idempotency-Key',
@@ -76,6 +81,7 @@ export class EmailsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<AcceptedEmailDto> {
     const record = await this.mail.accept(body, caller, checkedKey(idempotencyKey));
+    this.requestLog.assign({ emailId: record.email.id });
     response.location(`/v1/emails/${record.email.id}`);
     return { id: record.email.id, status: record.status };
   }
@@ -91,12 +97,14 @@ export class EmailsController {
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No item was valid, or the body is not an array.' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The Idempotency-Key was used with another body.' })
   @ApiHeader(EmailsController.IDEMPOTENCY_HEADER)
-  sendBatch(
+  async sendBatch(
     @Body() items: unknown,
     @Caller() caller: Principal,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<BatchItemResult[]> {
-    return this.mail.acceptBatch(items, caller, checkedKey(idempotencyKey));
+    const results = await this.mail.acceptBatch(items, caller, checkedKey(idempotencyKey));
+    this.requestLog.assign({ accepted: results.filter((result) => 'id' in result).length, items: results.length });
+    return results;
   }
 
   /** Messages, newest first, filtered and paginated with `cursor`. */

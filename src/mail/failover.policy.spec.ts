@@ -69,7 +69,7 @@ describe('deliverWithFailover', () => {
   it('stops at a permanent error: the message itself is bad', async () => {
     const next = accepting('next');
     const { outcome, attempts } = await run([failing('a', new PermanentProviderError('400: bad address')), next]);
-    expect(outcome).toEqual({ kind: 'rejected', error: { type: 'permanent', message: '400: bad address' } });
+    expect(outcome).toEqual({ kind: 'rejected', provider: 'a', error: { type: 'permanent', message: '400: bad address' } });
     expect(next.calls).toBe(0);
     expect(attempts).toHaveLength(1);
   });
@@ -79,7 +79,12 @@ describe('deliverWithFailover', () => {
       failing('a', new TransientProviderError('a: 503')),
       failing('b', new TransientProviderError('b: 429')),
     ]);
-    expect(outcome).toEqual({ kind: 'exhausted', error: { type: 'transient', message: 'b: 429' }, tried: 2 });
+    expect(outcome).toEqual({
+      kind: 'exhausted',
+      error: { type: 'transient', message: 'b: 429' },
+      tried: 2,
+      lastProvider: 'b',
+    });
     expect(attempts).toHaveLength(2);
   });
 

@@ -9,13 +9,14 @@ import { Attempt, ErrorDetail } from './email-record';
 
 export type DeliveryOutcome =
   | { kind: 'sent'; provider: string; providerMessageId: string }
-  /** A provider refused the message itself: no other provider is tried. */
-  | { kind: 'rejected'; error: ErrorDetail }
+  /** `provider` refused the message itself: no other provider is tried. */
+  | { kind: 'rejected'; provider: string; error: ErrorDetail }
   /**
    * Every provider failed or was skipped; worth another round later. `tried` counts the calls made;
-   * `waitMs` is the soonest a skipped provider said it would take calls again, when one said.
+   * `waitMs` is the soonest a skipped provider said it would take calls again, when one said;
+   * `lastProvider` is the last one called.
    */
-  | { kind: 'exhausted'; error: ErrorDetail; tried: number; waitMs?: number };
+  | { kind: 'exhausted'; error: ErrorDetail; tried: number; lastProvider?: string; waitMs?: number };
 
 /**
  * One delivery round: tries the routes in order until one accepts the message. A transient error moves
@@ -30,6 +31,7 @@ export async function deliverWithFailover(
   record: (attempt: Attempt) => Promise<void>,
 ): Promise<DeliveryOutcome> {
   let lastError: ErrorDetail | undefined;
+  let lastProvider: string | undefined;
   let tried = 0;
   const skipped: ProviderSkippedError[] = [];
   for (const route of routes) {
@@ -51,14 +53,16 @@ export async function deliverWithFailover(
     if (result.outcome === 'sent') {
       return { kind: 'sent', provider: route.name, providerMessageId: result.providerMessageId };
     }
-    if (result.error.type === 'permanent') return { kind: 'rejected', error: result.error };
+    if (result.error.type === 'permanent') return { kind: 'rejected', provider: route.name, error: result.error };
     lastError = result.error;
+    lastProvider = route.name;
   }
   const waits = skipped.flatMap((skip) => (skip.retryInMs === undefined ? [] : [skip.retryInMs]));
   return {
     kind: 'exhausted',
     error: lastError ?? nothingTried(skipped),
     tried,
+    ...(lastProvider ? { lastProvider } : {}),
     ...(waits.length > 0 ? { waitMs: Math.min(...waits) } : {}),
   };
 }

@@ -4,8 +4,10 @@ import { AppConfig } from '../config/config.module';
 import { RoutingModule } from '../routing/routing.module';
 import { EmailsController } from './emails.controller';
 import { MailProcessor, RoundFailedError } from './mail.processor';
+import { stalledJobSettings } from '../common/queue-lifecycle';
 import { retryDelay } from '../common/retry-delay';
 import { MAIL_QUEUE } from './mail.queue';
+import { MailMetrics } from './mail.metrics';
 import { MailService } from './mail.service';
 import { IdempotencyStore } from './idempotency.store';
 import { EmailEventStream } from './email-event.stream';
@@ -25,6 +27,7 @@ function roundDelay(attemptsMade: number, error: Error, config: AppConfig): numb
 
 export { EmailEventStream, StreamedEvent } from './email-event.stream';
 export { EmailEvent } from './email-record';
+export { MAIL_QUEUE } from './mail.queue';
 export { ProviderFeedback, ProviderFeedbackRecorder } from './provider-feedback.recorder';
 
 @Module({
@@ -35,6 +38,7 @@ export { ProviderFeedback, ProviderFeedbackRecorder } from './provider-feedback.
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         settings: {
+          ...stalledJobSettings(config.mail.jobLockMs),
           backoffStrategies: { [RETRY_BACKOFF]: (attemptsMade: number, error: Error) => roundDelay(attemptsMade, error, config) },
         },
         defaultJobOptions: {
@@ -58,6 +62,7 @@ export { ProviderFeedback, ProviderFeedbackRecorder } from './provider-feedback.
     SuppressionStore,
     ProviderFeedbackRecorder,
     MailProcessor,
+    MailMetrics,
   ],
   exports: [EmailEventStream, ProviderFeedbackRecorder],
 })

@@ -1,12 +1,14 @@
 import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
-import { AppConfig } from '../config/config.module';
+import { AppConfig, processesJobs } from '../config/config.module';
 import { ProviderRouter } from '../routing/routing.module';
 import { deliverWithFailover } from './failover.policy';
 import { closeQueue, takeOverShutdown } from '../common/queue-lifecycle';
 import { retryDelay } from '../common/retry-delay';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
+import { Attempt, ErrorDetail } from './email-record';
+import { FailureReason, MailMetrics } from './mail.metrics';
 import { MessageStore } from './message.store';
 
 /** Raised to hand a message back to Bull for another round, after `delayMs`. */
@@ -34,11 +36,14 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
     private readonly store: MessageStore,
     private readonly router: ProviderRouter,
     private readonly config: AppConfig,
+    private readonly metrics: MailMetrics,
   ) {}
 
   onModuleInit(): void {
     takeOverShutdown(this.queue);
+    if (!processesJobs(this.config.role)) return;
     this.queue.on('error', (error) => this.logger.warn(`mail queue: ${error.message}`));
+    this.queue.on('failed', (job: Job<DeliveryJob>, error: Error) => this.onJobFailed(job, error));
     this.queue
       .process(this.config.mail.concurrency, (job: Job<DeliveryJob>) => this.deliver(job))
       .catch((error: Error) => this.logger.error(`mail worker stopped: ${error.message}`));
@@ -47,6 +52,17 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
   /** In-flight sends may finish, up to SHUTDOWN_TIMEOUT_MS. */
   async beforeApplicationShutdown(): Promise<void> {
     await closeQueue(this.queue, this.config.shutdownTimeoutMs, this.logger);
+  }
+
+  /**
+   * Bull itself gives up on a job that stalled too often (its workers kept dying) or that used up every
+   * Bull attempt; the message is then failed with that reason rather than left looking in progress.
+   */
+  private async onJobFailed(job: Job<DeliveryJob>, error: Error): Promise<void> {
+    if (!job.finishedOn) return;
+    await this.fail(job.data.id, 'abandoned', { type: 'transient', message: `delivery abandoned: ${error.message}` }).catch(
+      (storeError: Error) => this.logger.error(`message ${job.data.id} left unfinished: ${storeError.message}`),
+    );
   }
 
   async deliver(job: Job<DeliveryJob>): Promise<void> {
@@ -59,16 +75,31 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
     const round = new Set(record.attempts.map((attempt) => attempt.round)).size + 1;
     const routes = await this.router.routes();
     const email = await this.store.emailForSending(record);
-    const outcome = await deliverWithFailover(email, routes, round, (attempt) =>
-      this.store.recordAttempt(id, attempt),
-    );
-    if (outcome.kind === 'sent') return this.store.markSent(id, outcome.provider, outcome.providerMessageId);
-    const { maxAttempts, retryBaseMs } = this.config.mail;
-    if (outcome.kind === 'rejected' || (outcome.tried > 0 && round >= maxAttempts)) {
-      return this.store.markFailed(id, outcome.error);
+    const outcome = await deliverWithFailover(email, routes, round, (attempt) => this.recordAttempt(id, attempt));
+    if (outcome.kind === 'sent') {
+      await this.store.markSent(id, outcome.provider, outcome.providerMessageId);
+      return this.metrics.messageSent(outcome.provider);
     }
+    if (outcome.kind === 'rejected') return this.fail(id, 'rejected', outcome.error, outcome.provider);
+    const { maxAttempts, retryBaseMs } = this.config.mail;
+    if (outcome.tried > 0 && round >= maxAttempts) return this.fail(id, 'exhausted', outcome.error, outcome.lastProvider);
     const delayMs = outcome.tried > 0 ? retryDelay(round, retryBaseMs) : (outcome.waitMs ?? retryBaseMs);
     await this.store.requeue(id, `next round in ${delayMs} ms: ${outcome.error.message}`);
     throw new RoundFailedError(`round ${round}: no provider accepted the message: ${outcome.error.message}`, delayMs);
+  }
+
+  /** Stores the attempt, then reports it: one log line per call to a provider, with the message id. */
+  private async recordAttempt(emailId: string, attempt: Attempt): Promise<void> {
+    await this.store.recordAttempt(emailId, attempt);
+    this.metrics.attempt(attempt);
+    const { provider, round, outcome, durationMs, providerMessageId, error } = attempt;
+    const line = { emailId, provider, round, outcome, durationMs, providerMessageId, error };
+    if (outcome === 'sent') this.logger.log(line, 'send attempt');
+    else this.logger.warn(line, 'send attempt');
+  }
+
+  private async fail(emailId: string, reason: FailureReason, error: ErrorDetail, provider?: string): Promise<void> {
+    await this.store.markFailed(emailId, error);
+    this.metrics.messageFailed(reason, error, provider);
   }
 }

@@ -27,6 +27,7 @@ import { EmailEvent, EmailRecord } from './email-record';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 import { IdempotencyStore } from './idempotency.store';
 import { decodeCursor, encodeCursor } from './message.index';
+import { MailMetrics } from './mail.metrics';
 import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
 import { MessageStore, NewMessage } from './message.store';
 import { SuppressionStore } from './suppression.store';
@@ -53,6 +54,7 @@ export class MailService {
     private readonly idempotency: IdempotencyStore,
     private readonly suppressions: SuppressionStore,
     @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
+    private readonly metrics: MailMetrics,
     config: AppConfig,
   ) {
     this.defaultFrom = config.mail.defaultFrom === undefined ? undefined : defaultSender(config.mail.defaultFrom);
@@ -158,6 +160,7 @@ export class MailService {
       await Promise.all(messages.map(({ email }) => this.store.remove(email.id).catch(() => undefined)));
       this.unavailable(error as Error);
     }
+    this.metrics.messagesAccepted(records.length);
     return records;
   }
 

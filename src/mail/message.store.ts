@@ -197,8 +197,9 @@ export class MessageStore {
     await this.transition(id, 'sent', { provider }, ['sending'], { provider, providerMessageId });
   }
 
+  /** From `queued` too: Bull may give up on a message between rounds (see MailProcessor.onJobFailed). */
   async markFailed(id: string, error: ErrorDetail): Promise<void> {
-    await this.transition(id, 'failed', { detail: error.message }, ['sending'], { error: JSON.stringify(error) });
+    await this.transition(id, 'failed', { detail: error.message }, ['sending', 'queued'], { error: JSON.stringify(error) });
   }
 
   async remove(id: string): Promise<void> {

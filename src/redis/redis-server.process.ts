@@ -9,6 +9,10 @@ export interface RedisServerOptions {
   dataDir: string;
   /** AOF with `appendfsync everysec`: what the embedded default runs with, so a crash loses at most a second. */
   appendOnly: boolean;
+  /** Serve TLS only, on `port` (the plain port is closed), with these PEM files. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  /** Further redis.conf settings, applied after the defaults (`{ requirepass: 'x', 'rename-command': ['CONFIG', ''] }`). */
+  settings?: Record<string, string | string[]>;
 }
 
 const STARTUP_TIMEOUT_MS = 10_000;
@@ -32,10 +36,11 @@ export class RedisServerProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
+    private readonly tls: boolean,
   ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
   static async start(options: RedisServerOptions): Promise<RedisServerProcess> {
@@ -45,7 +50,7 @@ export class RedisServerProcess {
     const port = await freePort();
     const child = spawn('redis-server', serverArguments(port, options), { stdio: ['ignore', 'pipe', 'pipe'] });
     await waitUntilReady(child);
-    return new RedisServerProcess(child, port);
+    return new RedisServerProcess(child, port, options.tls !== undefined);
   }
 
   /** Asks Redis to shut down cleanly (it flushes the AOF on SIGTERM) and waits for it to exit. */
@@ -74,7 +79,7 @@ function assertInstalled(): void {
 
 function serverArguments(port: number, options: RedisServerOptions): string[] {
   return [
-    '--port', String(port),
+    ...listenArguments(port, options.tls),
     '--bind', '127.0.0.1',
     '--dir', options.dataDir,
     '--pidfile', join(options.dataDir, 'redis.pid'),
@@ -83,6 +88,19 @@ function serverArguments(port: number, options: RedisServerOptions): string[] {
     '--save', '',
     '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [`--${name}`, ...[value].flat()]),
+  ];
+}
+
+function listenArguments(port: number, tls: RedisServerOptions['tls']): string[] {
+  if (!tls) return ['--port', String(port)];
+  return [
+    '--port', '0',
+    '--tls-port', String(port),
+    '--tls-cert-file', tls.certFile,
+    '--tls-key-file', tls.keyFile,
+    '--tls-ca-cert-file', tls.caFile,
+    '--tls-auth-clients', 'no',
   ];
 }
 
@@ -115,7 +133,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -1,10 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { RedisConnection } from './redis-connection';
+import { RedisDurabilityCheck } from './redis-durability.check';
 
 @Global()
 @Module({
-  providers: [{ provide: RedisConnection, inject: [AppConfig], useFactory: RedisConnection.open }],
+  providers: [{ provide: RedisConnection, inject: [AppConfig], useFactory: RedisConnection.open }, RedisDurabilityCheck],
   exports: [RedisConnection],
 })
 export class RedisModule {}

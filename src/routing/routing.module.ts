@@ -7,6 +7,7 @@ import { ProviderScoreStore } from './provider-score.store';
 import { ProviderStatsStore } from './provider-stats.store';
 import { ProviderSwitchStore } from './provider-switch.store';
 import { ProvidersController } from './providers.controller';
+import { RoutingMetrics } from './routing.metrics';
 import { PriorityStrategy } from './strategies/priority.strategy';
 import { RoutingStrategy } from './strategies/routing-strategy';
 import { ScoreStrategy } from './strategies/score.strategy';
@@ -32,6 +33,7 @@ function strategyFor(config: AppConfig, scores: ProviderScoreStore): RoutingStra
     ProviderStatsStore,
     ProviderScoreStore,
     ProviderRateLimiter,
+    RoutingMetrics,
     { provide: RoutingStrategy, inject: [AppConfig, ProviderScoreStore], useFactory: strategyFor },
   ],
   exports: [ProviderRouter],

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bull';
+import { AppConfig, processesJobs } from '../config/config.module';
 import { EmailEventStream, StreamedEvent } from '../mail/mail.module';
 import { WebhookDeliveryStore } from './webhook-delivery.store';
 import { WEBHOOK_QUEUE, WebhookJob } from './webhook.queue';
@@ -20,10 +21,11 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly stream: EmailEventStream,
     private readonly deliveries: WebhookDeliveryStore,
     @InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookJob>,
+    private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.stream.enabled) return;
+    if (!this.stream.enabled || !processesJobs(this.config.role)) return;
     this.running = this.stream.consume(GROUP, (event) => this.relay(event), () => this.stopped);
   }
 

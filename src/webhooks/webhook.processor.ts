@@ -2,7 +2,8 @@ import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { closeQueue, takeOverShutdown } from '../common/queue-lifecycle';
-import { AppConfig } from '../config/config.module';
+import { AppConfig, processesJobs } from '../config/config.module';
+import { MetricsRegistry } from '../metrics/metrics.module';
 import { WebhookDeliveryStore } from './webhook-delivery.store';
 import { SIGNATURE_HEADER, sign } from './webhook-signature';
 import { WEBHOOK_QUEUE, WebhookJob } from './webhook.queue';
@@ -21,11 +22,14 @@ export class WebhookProcessor implements OnModuleInit, BeforeApplicationShutdown
     @InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookJob>,
     private readonly deliveries: WebhookDeliveryStore,
     private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsRegistry,
+  ) {
+    metrics.watchQueue(queue);
+  }
 
   onModuleInit(): void {
     takeOverShutdown(this.queue);
-    if (!this.config.webhooks) return;
+    if (!this.config.webhooks || !processesJobs(this.config.role)) return;
     this.queue.on('error', (error) => this.logger.warn(`webhook queue: ${error.message}`));
     this.queue.process(5, (job: Job<WebhookJob>) => this.deliver(job)).catch((error: Error) =>
       this.logger.error(`webhook worker stopped: ${error.message}`),

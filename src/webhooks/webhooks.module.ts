@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
+import { stalledJobSettings } from '../common/queue-lifecycle';
 import { retryDelay } from '../common/retry-delay';
 import { AppConfig } from '../config/config.module';
 import { MailModule } from '../mail/mail.module';
@@ -10,6 +11,7 @@ import { WEBHOOK_QUEUE } from './webhook.queue';
 import { WebhooksController } from './webhooks.controller';
 
 export { verify as verifyWebhookSignature, SIGNATURE_HEADER } from './webhook-signature';
+export { WEBHOOK_QUEUE } from './webhook.queue';
 
 const BACKOFF = 'webhook';
 /** Retries stop when a delivery is a day old; this only bounds a delivery that keeps failing fast. */
@@ -23,6 +25,7 @@ const ATTEMPTS_CAP = 1_000;
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         settings: {
+          ...stalledJobSettings(config.mail.jobLockMs),
           backoffStrategies: {
             [BACKOFF]: (attemptsMade: number) => retryDelay(attemptsMade, config.webhooks?.retryBaseMs ?? 1000),
           },

@@ -9,6 +9,8 @@ export type FakeAnswer =
   | { status: number; body?: unknown; headers?: Record<string, string> }
   /** Read the request and never answer, until close(). */
   | 'hang'
+  /** Accept, but only once `after` settles: the test decides when the provider answers. */
+  | { after: Promise<unknown> }
   /** Destroy the socket without answering. */
   | 'drop';
 
@@ -114,7 +116,7 @@ export abstract class FakeProviderServer<TRequest> {
    */
   protected unlessDown(truthful: FakeReply): FakeReply {
     const answer = this.standing;
-    return typeof answer === 'object' && answer.status >= 500 ? this.scriptedReply(answer) : truthful;
+    return typeof answer === 'object' && 'status' in answer && answer.status >= 500 ? this.scriptedReply(answer) : truthful;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -134,10 +136,14 @@ export abstract class FakeProviderServer<TRequest> {
     if (answer === 'hang') return;
     if (answer === 'drop') return void res.socket?.destroy();
     if (answer === 'accept') return write(res, rejection ?? this.accepted(request));
+    if ('after' in answer) {
+      void answer.after.finally(() => write(res, rejection ?? this.accepted(request)));
+      return;
+    }
     write(res, this.scriptedReply(answer));
   }
 
-  private scriptedReply({ status, body, headers }: Exclude<FakeAnswer, string>): FakeReply {
+  private scriptedReply({ status, body, headers }: Extract<FakeAnswer, { status: number }>): FakeReply {
     const reply = body === undefined ? this.errorReply(status) : customBody(status, body);
     return { ...reply, headers: { ...reply.headers, ...headers } };
   }

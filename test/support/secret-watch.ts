@@ -25,6 +25,11 @@ export function leakedSecrets(): string[] {
   return leaks;
 }
 
+/** The JSON log lines the app wrote so far, parsed. */
+export function loggedLines(): Record<string, unknown>[] {
+  return outputs.filter(({ source }) => source === 'log').map(({ text }) => JSON.parse(text) as Record<string, unknown>);
+}
+
 export function scannedOutputs(): number {
   return outputs.length;
 }

@@ -48,7 +48,7 @@ export class ServiceProcess {
 
   /** SIGTERM, as Kubernetes stops a pod, and waits for the process to exit. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
+    if (this.running) {
       const exited = once(this.child, 'exit');
       this.child.kill('SIGTERM');
       await exited;
@@ -58,12 +58,16 @@ export class ServiceProcess {
 
   /** SIGKILL, as when a node dies: no shutdown hook runs. */
   async kill(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    if (this.running) {
       const exited = once(this.child, 'exit');
       this.child.kill('SIGKILL');
       await exited;
     }
     recordOutput('service process output', this.output.join(''));
+  }
+
+  private get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Everything the process printed so far. */

@@ -8,9 +8,11 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/config.module';
+import { LogDestination } from '../../src/logging/logging.module';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { createProviders } from '../../src/providers/provider.catalog';
 import { EmailProvider, ProviderRegistry } from '../../src/providers/providers.module';
-import { CapturingLogger } from './capturing.logger';
+import { CapturingLogDestination } from './capturing-log.destination';
 import { pollUntil } from './poll';
 import { ThrowawayRedis } from './redis';
 import { recordOutput, watchSecret } from './secret-watch';
@@ -69,18 +71,22 @@ export class TestApp {
       SHUTDOWN_TIMEOUT_MS: '2000',
       // Tests poll the API far faster than a client would; the tests of the limit itself set it.
       API_RATE_LIMIT: '0',
+      LOG_FORMAT: 'json',
       ...env,
     });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(AppConfig)
       .useValue(config)
+      .overrideProvider(LogDestination)
+      .useValue(new CapturingLogDestination())
       .overrideProvider(ProviderRegistry)
       .useFactory({ factory: () => new ProviderRegistry([...extraProviders, ...createProviders(config)]) })
       .compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({
       bodyParser: false,
-      logger: new CapturingLogger(),
+      bufferLogs: true,
     });
+    app.useLogger(app.get(PinoLogger));
     app.use(captureResponses);
     configureApp(app);
     watchConfiguredSecrets(config);

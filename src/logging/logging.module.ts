@@ -1,0 +1,46 @@
+import { Global, Module } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule, Params } from 'nestjs-pino';
+import { AppConfig } from '../config/config.module';
+import { LogDestination } from './log-destination';
+import { requestId } from './request-id';
+
+export { LogDestination } from './log-destination';
+export { REQUEST_ID_HEADER } from './request-id';
+
+/** Probes and scrapes arrive every few seconds; logging each would drown everything else. */
+const QUIET_PATHS = /^\/(health|metrics)(\/|$)/;
+
+/**
+ * One JSON line per request (id, method, URL, status, duration) and per application event, at
+ * LOG_LEVEL. Request lines never carry headers or bodies: those hold API keys and message content.
+ */
+function pinoParams(config: AppConfig, destination: LogDestination): Params {
+  return {
+    pinoHttp: [
+      {
+        level: config.log.level,
+        genReqId: requestId,
+        autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.test(request.url ?? '') },
+        customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
+          error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+        serializers: {
+          req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
+          res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+        },
+      },
+      destination.stream,
+    ],
+    assignResponse: true,
+  };
+}
+
+@Global()
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({ inject: [AppConfig, LogDestination], useFactory: pinoParams }),
+  ],
+  providers: [{ provide: LogDestination, inject: [AppConfig], useFactory: LogDestination.forConfig }],
+  exports: [LogDestination],
+})
+export class LoggingModule {}

@@ -1,0 +1,42 @@
+import { INestApplication } from '@nestjs/common';
+import { AppConfig, processesJobs } from './config/config.module';
+import { withTimeout } from './common/with-timeout';
+import { EmailProvider, ProviderRegistry } from './providers/providers.module';
+
+const CHECK_TIMEOUT_MS = 5_000;
+
+/**
+ * The one line an operator reads to know what started: role, Redis, providers with their first
+ * check, routing, limits. Credentials never appear: Redis is named by host only.
+ */
+export async function startupSummary(app: INestApplication): Promise<string> {
+  const config = app.get(AppConfig);
+  const providers = await Promise.all(app.get(ProviderRegistry).ordered.map(describeProvider));
+  const parts = [
+    `role=${config.role}`,
+    `redis=${describeRedis(config)}`,
+    `providers=[${providers.join(', ')}]`,
+    `routing=${config.providers.routing.strategy}`,
+    ...(processesJobs(config.role) ? [`concurrency=${config.mail.concurrency}`] : []),
+    `maxAttempts=${config.mail.maxAttempts}`,
+    `apiKeys=${config.security.apiKeys.length}`,
+    `webhooks=${config.webhooks ? 'on' : 'off'}`,
+    `metrics=${config.metrics.enabled ? 'on' : 'off'}`,
+  ];
+  return `mailroute started: ${parts.join(' ')}`;
+}
+
+async function describeProvider(provider: EmailProvider): Promise<string> {
+  const health = await withTimeout(provider.check(), CHECK_TIMEOUT_MS, 'check').catch((error: Error) => ({
+    status: 'down',
+    error: error.message,
+  }));
+  return health.status === 'up' ? `${provider.name} up` : `${provider.name} down (${health.error ?? 'no reason given'})`;
+}
+
+function describeRedis({ redis }: AppConfig): string {
+  if (redis.sentinel) return `sentinel:${redis.sentinel.name}@${redis.sentinel.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}`;
+  if (!redis.url) return `embedded (${redis.dataDir})`;
+  const { protocol, hostname, port, pathname } = new URL(redis.url);
+  return `${protocol}//${hostname}:${port || 6379}${pathname.length > 1 ? pathname : ''}`;
+}
