@@ -13,7 +13,7 @@ export abstract class LogDestination {
   static forConfig(config: AppConfig): LogDestination {
     const stream = config.log.pretty
       ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
-      : pino.destination({ dest: 1, sync: false });
+      : pino.destination({ dest: 1, sync: true });
     return { stream };
   }
 }

@@ -47,20 +47,19 @@ export class ServiceProcess {
   }
 
   /** SIGTERM, as Kubernetes stops a pod, and waits for the process to exit. */
-  async stop(): Promise<void> {
-    if (this.running) {
-      const exited = once(this.child, 'exit');
-      this.child.kill('SIGTERM');
-      await exited;
-    }
-    recordOutput('service process output', this.output.join(''));
+  stop(): Promise<void> {
+    return this.end('SIGTERM');
   }
 
   /** SIGKILL, as when a node dies: no shutdown hook runs. */
-  async kill(): Promise<void> {
+  kill(): Promise<void> {
+    return this.end('SIGKILL');
+  }
+
+  private async end(signal: NodeJS.Signals): Promise<void> {
     if (this.running) {
       const exited = once(this.child, 'exit');
-      this.child.kill('SIGKILL');
+      this.child.kill(signal);
       await exited;
     }
     recordOutput('service process output', this.output.join(''));
