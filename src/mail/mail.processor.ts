@@ -41,8 +41,10 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
 
   onModuleInit(): void {
     takeOverShutdown(this.queue);
-    if (!processesJobs(this.config.role)) return;
+    // In every role: an 'error' event without a listener would be thrown, with ioredis' command (a
+    // password, for AUTH) attached.
     this.queue.on('error', (error) => this.logger.warn(`mail queue: ${error.message}`));
+    if (!processesJobs(this.config.role)) return;
     this.queue.on('failed', (job: Job<DeliveryJob>, error: Error) => this.onJobFailed(job, error));
     this.queue
       .process(this.config.mail.concurrency, (job: Job<DeliveryJob>) => this.deliver(job))

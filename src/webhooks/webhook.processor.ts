@@ -29,8 +29,8 @@ export class WebhookProcessor implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleInit(): void {
     takeOverShutdown(this.queue);
-    if (!this.config.webhooks || !processesJobs(this.config.role)) return;
     this.queue.on('error', (error) => this.logger.warn(`webhook queue: ${error.message}`));
+    if (!this.config.webhooks || !processesJobs(this.config.role)) return;
     this.queue.process(5, (job: Job<WebhookJob>) => this.deliver(job)).catch((error: Error) =>
       this.logger.error(`webhook worker stopped: ${error.message}`),
     );

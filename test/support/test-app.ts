@@ -20,9 +20,15 @@ import { recordOutput, watchSecret } from './secret-watch';
 /** Every secret the configuration holds goes on the watch list of the secret scan. */
 function watchConfiguredSecrets(config: AppConfig): void {
   const { sendgrid, mailgun, smtp } = config.providers;
-  [sendgrid?.apiKey, mailgun?.apiKey, smtp && new URL(smtp.url).password, config.webhooks?.secret].forEach(
-    (secret) => secret && watchSecret(secret),
-  );
+  const { url: redisUrl, sentinel } = config.redis;
+  [
+    sendgrid?.apiKey,
+    mailgun?.apiKey,
+    smtp && new URL(smtp.url).password,
+    redisUrl && decodeURIComponent(new URL(redisUrl).password),
+    sentinel?.password,
+    config.webhooks?.secret,
+  ].forEach((secret) => secret && watchSecret(secret));
 }
 
 /** Records each response (status line, headers, body) for the secret scan. */
@@ -62,8 +68,20 @@ export class TestApp {
     readonly outboxDir: string,
   ) {}
 
-  static async start({ redisUrl, env = {}, extraProviders = [] }: TestAppOptions): Promise<TestApp> {
+  static async start(options: TestAppOptions): Promise<TestApp> {
     const outboxDir = mkdtempSync(join(tmpdir(), 'mailroute-outbox-'));
+    try {
+      return new TestApp(await TestApp.createApp(options, outboxDir), outboxDir);
+    } catch (error) {
+      rmSync(outboxDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private static async createApp(
+    { redisUrl, env = {}, extraProviders = [] }: TestAppOptions,
+    outboxDir: string,
+  ): Promise<NestExpressApplication> {
     const config = loadConfig({
       REDIS_URL: redisUrl,
       MAIL_OUTBOX_DIR: outboxDir,
@@ -91,7 +109,7 @@ export class TestApp {
     configureApp(app);
     watchConfiguredSecrets(config);
     await app.init();
-    return new TestApp(app, outboxDir);
+    return app;
   }
 
   get http() {
