@@ -1,0 +1,150 @@
+/**
+ * How fast mailroute accepts mail: autocannon against POST /v1/emails (1, 50 and 200 connections) and
+ * POST /v1/emails/batch, next to two references measured in the same run on the same machine: a bare
+ * node:http server answering a fixed 202, and Bull's queue.add with 100 in flight. The ratios are the
+ * figures to compare across machines. Prints a table and writes bench/results.json.
+ *
+ *   npm run bench:accept            (DURATION=5 seconds per row by default)
+ */
+import autocannon from 'autocannon';
+import Queue from 'bull';
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, RedisServerProcess } from '../src/redis/redis-server.process';
+import { ServiceProcess } from '../test/support/service-process';
+
+const DURATION_S = Number(process.env.DURATION ?? 5);
+const BATCH_SIZE = 100;
+const BULL_IN_FLIGHT = 100;
+const RESULTS = join(__dirname, 'results.json');
+
+const email = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
+
+interface Row {
+  target: string;
+  connections: number;
+  /** Requests per second, and emails per second (differs for batches). */
+  requestsPerSecond: number;
+  emailsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+async function load(target: string, url: string, connections: number, body: unknown, emailsPerRequest = 1): Promise<Row> {
+  const result = await autocannon({
+    url,
+    connections,
+    duration: DURATION_S,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const requestsPerSecond = Math.round(result.requests.average);
+  return {
+    target,
+    connections,
+    requestsPerSecond,
+    emailsPerSecond: requestsPerSecond * emailsPerRequest,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+/** The floor: what Node's HTTP server does on this machine when answering costs nothing. */
+async function startBareServer(port: number): Promise<ChildProcess> {
+  const source = `require('node:http').createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { res.writeHead(202, { 'content-type': 'application/json' }); res.end('{"id":"x","status":"queued"}'); });
+  }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout!, 'data');
+  return child;
+}
+
+/** The other floor: Bull's own enqueue rate with BULL_IN_FLIGHT adds outstanding. */
+async function bullAddRate(redisUrl: string): Promise<number> {
+  const queue = new Queue('bench', redisUrl);
+  const deadline = Date.now() + DURATION_S * 1000;
+  let added = 0;
+  const adder = async () => {
+    while (Date.now() < deadline) {
+      await queue.add({ id: String(added) }, { removeOnComplete: true });
+      added += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: BULL_IN_FLIGHT }, adder));
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return Math.round(added / DURATION_S);
+}
+
+function print(rows: Row[], ratios: Record<string, number>): void {
+  console.log('\n| target | connections | req/s | emails/s | p50 ms | p99 ms | errors |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const row of rows) {
+    console.log(
+      `| ${row.target} | ${row.connections} | ${row.requestsPerSecond} | ${row.emailsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} |`,
+    );
+  }
+  console.log('\n| ratio | value |\n| --- | --- |');
+  for (const [name, value] of Object.entries(ratios)) console.log(`| ${name} | ${(value * 100).toFixed(0)}% |`);
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailroute-bench-'));
+  const redis = await RedisServerProcess.start({ dataDir, appendOnly: true });
+  const barePort = await freePort();
+  const bare = await startBareServer(barePort);
+  // api role: the workers would compete for the same two cores; delivery is measured on its own.
+  const service = await ServiceProcess.start({
+    REDIS_URL: redis.url,
+    MAIL_ROLE: 'api',
+    MAIL_OUTBOX_DIR: join(dataDir, 'outbox'),
+    API_RATE_LIMIT: '0',
+    LOG_FORMAT: 'json',
+  });
+  try {
+    const rows: Row[] = [];
+    for (const connections of [1, 50, 200]) {
+      rows.push(await load('bare node:http 202', `http://127.0.0.1:${barePort}/`, connections, email));
+      rows.push(await load('POST /v1/emails', `${service.url}/v1/emails`, connections, email));
+    }
+    const batch = Array.from({ length: BATCH_SIZE }, () => email);
+    rows.push(await load(`POST /v1/emails/batch (${BATCH_SIZE})`, `${service.url}/v1/emails/batch`, 10, batch, BATCH_SIZE));
+    const bullRate = await bullAddRate(redis.url);
+    rows.push({ target: `Bull queue.add, ${BULL_IN_FLIGHT} in flight`, connections: 0, requestsPerSecond: bullRate, emailsPerSecond: bullRate, p50Ms: 0, p99Ms: 0, errors: 0 });
+
+    const at50 = (target: string) => rows.find((row) => row.target === target && row.connections === 50)!;
+    const ratios = {
+      'single accept / bare node:http, 50 connections':
+        at50('POST /v1/emails').requestsPerSecond / at50('bare node:http 202').requestsPerSecond,
+      'batch accept (emails/s) / Bull add rate': rows.find((row) => row.target.startsWith('POST /v1/emails/batch'))!.emailsPerSecond / bullRate,
+    };
+    print(rows, ratios);
+    const previous = JSON.parse(readFileOr(RESULTS, '{}')) as Record<string, unknown>;
+    writeFileSync(RESULTS, JSON.stringify({ ...previous, accept: { measuredAt: new Date().toISOString(), durationS: DURATION_S, rows, ratios } }, null, 2));
+  } finally {
+    await service.stop();
+    bare.kill();
+    await redis.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function readFileOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});
