@@ -11,6 +11,8 @@ export type FakeAnswer =
   | 'hang'
   /** Accept, but only once `after` settles: the test decides when the provider answers. */
   | { after: Promise<unknown> }
+  /** Accept after this many milliseconds: a provider's own latency, for throughput benchmarks. */
+  | { delayMs: number }
   /** Destroy the socket without answering. */
   | 'drop';
 
@@ -138,6 +140,10 @@ export abstract class FakeProviderServer<TRequest> {
     if (answer === 'accept') return write(res, rejection ?? this.accepted(request));
     if ('after' in answer) {
       void answer.after.finally(() => write(res, rejection ?? this.accepted(request)));
+      return;
+    }
+    if ('delayMs' in answer) {
+      setTimeout(() => write(res, rejection ?? this.accepted(request)), answer.delayMs);
       return;
     }
     write(res, this.scriptedReply(answer));
