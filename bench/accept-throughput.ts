@@ -1,8 +1,9 @@
 /**
  * How fast mailroute accepts mail: autocannon against POST /v1/emails (1, 50 and 200 connections) and
- * POST /v1/emails/batch, next to two references measured in the same run on the same machine: a bare
- * node:http server answering a fixed 202, and Bull's queue.add with 100 in flight. The ratios are the
- * figures to compare across machines. Prints a table and writes bench/results.json.
+ * POST /v1/emails/batch, next to references measured in the same run on the same machine: a route of the
+ * same Nest app that answers 202 and does no work, a bare node:http server answering a fixed 202, and
+ * Bull's queue.add with 100 in flight. The ratios are the figures to compare across machines. Prints a
+ * table and writes bench/results.json.
  *
  *   npm run bench:accept            (DURATION=5 seconds per row by default)
  */
@@ -12,6 +13,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort, RedisServerProcess } from '../src/redis/redis-server.process';
 import { ServiceProcess } from '../test/support/service-process';
@@ -19,6 +21,7 @@ import { ServiceProcess } from '../test/support/service-process';
 const DURATION_S = Number(process.env.DURATION ?? 5);
 const BATCH_SIZE = 100;
 const BULL_IN_FLIGHT = 100;
+const NEST_NOOP = 'no-work route, same app';
 const RESULTS = join(__dirname, 'results.json');
 
 const email = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
@@ -34,13 +37,17 @@ interface Row {
   errors: number;
 }
 
+/** Requests carry an API key, as in production: key checks are part of what is measured. */
+const API_KEY = `mr_${randomBytes(32).toString('base64url')}`;
+const API_KEYS = `bench:send:${createHash('sha256').update(API_KEY).digest('hex')}`;
+
 async function load(target: string, url: string, connections: number, body: unknown, emailsPerRequest = 1): Promise<Row> {
   const result = await autocannon({
     url,
     connections,
     duration: DURATION_S,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
     body: JSON.stringify(body),
   });
   const requestsPerSecond = Math.round(result.requests.average);
@@ -100,18 +107,24 @@ async function main(): Promise<void> {
   const redis = await RedisServerProcess.start({ dataDir, appendOnly: true });
   const barePort = await freePort();
   const bare = await startBareServer(barePort);
-  // api role: the workers would compete for the same two cores; delivery is measured on its own.
-  const service = await ServiceProcess.start({
-    REDIS_URL: redis.url,
-    MAIL_ROLE: 'api',
-    MAIL_OUTBOX_DIR: join(dataDir, 'outbox'),
-    API_RATE_LIMIT: '0',
-    LOG_FORMAT: 'json',
-  });
+  // api role: the workers would compete for the same two cores; delivery is measured on its own. The
+  // entry is mailroute plus the no-work reference route, so both are measured in one process.
+  const service = await ServiceProcess.start(
+    {
+      REDIS_URL: redis.url,
+      MAIL_ROLE: 'api',
+      MAIL_OUTBOX_DIR: join(dataDir, 'outbox'),
+      API_KEYS,
+      API_RATE_LIMIT: '0',
+      LOG_FORMAT: 'json',
+    },
+    { entry: 'bench/reference/main.ts' },
+  );
   try {
     const rows: Row[] = [];
     for (const connections of [1, 50, 200]) {
       rows.push(await load('bare node:http 202', `http://127.0.0.1:${barePort}/`, connections, email));
+      rows.push(await load(NEST_NOOP, `${service.url}/v1/bench/noop`, connections, email));
       rows.push(await load('POST /v1/emails', `${service.url}/v1/emails`, connections, email));
     }
     const batch = Array.from({ length: BATCH_SIZE }, () => email);
@@ -121,6 +134,8 @@ async function main(): Promise<void> {
 
     const at50 = (target: string) => rows.find((row) => row.target === target && row.connections === 50)!;
     const ratios = {
+      'single accept / no-work route of the same app, 50 connections':
+        at50('POST /v1/emails').requestsPerSecond / at50(NEST_NOOP).requestsPerSecond,
       'single accept / bare node:http, 50 connections':
         at50('POST /v1/emails').requestsPerSecond / at50('bare node:http 202').requestsPerSecond,
       'batch accept (emails/s) / Bull add rate': rows.find((row) => row.target.startsWith('POST /v1/emails/batch'))!.emailsPerSecond / bullRate,

@@ -16,6 +16,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Principal, grants, isAllowedSender } from '../auth/auth.module';
+import { addJobs, queueTransaction } from '../common/jobs-in-transaction';
 import { withTimeout } from '../common/with-timeout';
 import { VALIDATION_OPTIONS, validationMessages } from '../common/validation-options';
 import { AppConfig, ConfigurationError } from '../config/config.module';
@@ -32,7 +33,7 @@ import { DeliveryJob, MAIL_QUEUE } from './mail.queue';
 import { MessageStore, NewMessage } from './message.store';
 import { SuppressionStore } from './suppression.store';
 
-const ENQUEUE_TIMEOUT_MS = 5_000;
+const STORE_TIMEOUT_MS = 5_000;
 /** How long a repeated Idempotency-Key request waits for the first one to finish storing. */
 const IDEMPOTENT_WAIT_MS = 5_000;
 export const MAX_BATCH = 500;
@@ -151,15 +152,17 @@ export class MailService {
     }
   }
 
+  /** Stores the messages and queues their jobs in one MULTI: one round trip, and all or nothing. */
   private async storeAndQueue(messages: NewMessage[]): Promise<EmailRecord[]> {
-    const records = await this.store.create(messages).catch((error: Error) => this.unavailable(error));
     const jobs = messages.map(({ email, sendAt }) => ({ data: { id: email.id }, opts: jobOptions(email.id, sendAt) }));
-    try {
-      await withTimeout(this.queue.addBulk(jobs), ENQUEUE_TIMEOUT_MS, 'queueing');
-    } catch (error) {
-      await Promise.all(messages.map(({ email }) => this.store.remove(email.id).catch(() => undefined)));
-      this.unavailable(error as Error);
-    }
+    const write = async () => {
+      const multi = await queueTransaction(this.queue);
+      const records = this.store.stage(multi, messages);
+      addJobs(multi, this.queue, jobs);
+      failOnCommandError(await multi.exec());
+      return records;
+    };
+    const records = await withTimeout(write(), STORE_TIMEOUT_MS, 'storing').catch((error: Error) => this.unavailable(error));
     this.metrics.messagesAccepted(records.length);
     return records;
   }
@@ -268,8 +271,15 @@ export class MailService {
   }
 }
 
-function jobOptions(id: string, sendAt: string | undefined): JobOptions {
+function jobOptions(id: string, sendAt: string | undefined): JobOptions & { jobId: string } {
   return sendAt ? { jobId: id, delay: Math.max(0, Date.parse(sendAt) - Date.now()) } : { jobId: id };
+}
+
+/** EXEC answers each command's error in place; one failed write means the message was not stored. */
+function failOnCommandError(results: [Error | null, unknown][] | null): void {
+  if (results === null) throw new Error('the transaction was discarded');
+  const failed = results.find(([error]) => error !== null);
+  if (failed) throw failed[0] as Error;
 }
 
 /** Validation has already accepted the value; this only converts it. */

@@ -75,11 +75,13 @@ export class MessageStore {
     this.ttlSeconds = config.mail.retentionDays * SECONDS_PER_DAY;
   }
 
-  /** Stores messages (one, or a whole batch) in one round trip. */
-  async create(messages: NewMessage[]): Promise<EmailRecord[]> {
+  /**
+   * Adds the writes that store these messages to the caller's MULTI, so that storing them and queueing
+   * them happen in one step: a message is never stored without its job, nor queued without its record.
+   */
+  stage(multi: ChainableCommander, messages: NewMessage[]): EmailRecord[] {
     const now = new Date().toISOString();
-    const multi = this.redis.client.multi();
-    const records = messages.map(({ email, sendAt }): EmailRecord => {
+    return messages.map(({ email, sendAt }): EmailRecord => {
       const status: EmailStatus = sendAt ? 'scheduled' : 'queued';
       const { attachments, ...rest } = email;
       const infos = attachments.map(infoOf);
@@ -91,18 +93,17 @@ export class MessageStore {
         updatedAt: now,
         ...(sendAt ? { sendAt } : {}),
       };
-      multi.hset(recordKey(email.id), fields);
-      // The bytes are stored once, apart from the record, and read only by the worker that sends.
-      if (attachments.length) multi.set(contentKey(email.id), JSON.stringify(attachments.map(toStored)));
+      multi.hset(recordKey(email.id), fields).expire(recordKey(email.id), this.ttlSeconds);
+      if (attachments.length) {
+        // The bytes are stored once, apart from the record, and read only by the worker that sends.
+        multi.set(contentKey(email.id), JSON.stringify(attachments.map(toStored)), 'EX', this.ttlSeconds);
+      }
       const created = event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {});
-      multi.rpush(eventsKey(email.id), created);
+      multi.rpush(eventsKey(email.id), created).expire(eventsKey(email.id), this.ttlSeconds);
       this.stream.append(multi, email.id, created);
-      this.expire(multi, email.id);
       this.index.add(multi, email, status, Date.parse(now));
       return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
     });
-    await multi.exec();
-    return records;
   }
 
   async find(id: string): Promise<EmailRecord | undefined> {
@@ -200,10 +201,6 @@ export class MessageStore {
   /** From `queued` too: Bull may give up on a message between rounds (see MailProcessor.onJobFailed). */
   async markFailed(id: string, error: ErrorDetail): Promise<void> {
     await this.transition(id, 'failed', { detail: error.message }, ['sending', 'queued'], { error: JSON.stringify(error) });
-  }
-
-  async remove(id: string): Promise<void> {
-    await this.redis.client.del(recordKey(id), attemptsKey(id), eventsKey(id), contentKey(id));
   }
 
   private async transition(

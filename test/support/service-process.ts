@@ -8,7 +8,10 @@ import { recordOutput } from './secret-watch';
 const ROOT = join(__dirname, '..', '..');
 
 export interface ServiceProcessOptions {
-  /** A built entry point (`dist/main.js`) to run with plain node instead of src/main.ts under ts-node. */
+  /**
+   * What to run instead of src/main.ts: a built bundle (`dist/main.js`, run with plain node) or another
+   * TypeScript entry (run under ts-node, like src/main.ts).
+   */
   entry?: string;
 }
 
@@ -26,7 +29,8 @@ export class ServiceProcess {
   static async start(env: Record<string, string>, { entry }: ServiceProcessOptions = {}): Promise<ServiceProcess> {
     const port = await freePort();
     const output: string[] = [];
-    const args = entry ? [entry] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+    const script = entry ?? 'src/main.ts';
+    const args = script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only', script] : [script];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },

@@ -1,0 +1,41 @@
+import type { Job, JobOptions, Queue } from 'bull';
+import type { ChainableCommander } from 'ioredis';
+
+/**
+ * Bull adds jobs in a MULTI of its own; these are the two pieces its `addBulk` uses to put a job into
+ * a MULTI, so that a job can join one that also writes other keys. Bull 4 exports no such API.
+ * test/accept-transaction.e2e-spec.ts proves this against the installed Bull.
+ */
+type BullJobInternals = new (queue: Queue, name: string, data: unknown, opts: JobOptions) => Job & { toData(): unknown };
+interface BullScriptInternals {
+  addJob(client: ChainableCommander, queue: Queue, jobData: unknown, opts: { customJobId?: string | number }): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const BullJob = require('bull/lib/job') as BullJobInternals;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const scripts = require('bull/lib/scripts') as BullScriptInternals;
+
+const DEFAULT_JOB_NAME = '__default__';
+
+export interface TransactionJob<T> {
+  data: T;
+  opts: JobOptions & { jobId: string };
+}
+
+/**
+ * A MULTI on the queue's own connection (the one Bull defined its scripts on), ready for jobs and for
+ * whatever else must be written in the same step.
+ */
+export async function queueTransaction(queue: Queue): Promise<ChainableCommander> {
+  await queue.isReady();
+  return queue.client.multi();
+}
+
+/** Appends the jobs to `multi` with the queue's default job options, as `queue.addBulk` would add them. */
+export function addJobs<T>(multi: ChainableCommander, queue: Queue<T>, jobs: TransactionJob<T>[]): void {
+  const defaults = (queue as unknown as { defaultJobOptions?: JobOptions }).defaultJobOptions;
+  for (const { data, opts } of jobs) {
+    const job = new BullJob(queue as Queue, DEFAULT_JOB_NAME, data, { ...defaults, ...opts });
+    scripts.addJob(multi, queue as Queue, job.toData(), { customJobId: opts.jobId });
+  }
+}
