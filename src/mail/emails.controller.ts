@@ -74,8 +74,10 @@ export class EmailsController {
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The Idempotency-Key was used with another body.' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The body is larger than HTTP_BODY_LIMIT.' })
   @ApiHeader(EmailsController.IDEMPOTENCY_HEADER)
+  @ApiBody({ type: SendEmailDto })
   async send(
-    @Body() body: SendEmailDto,
+    // Validated by MailService.accept, which says why the route skips the global pipe.
+    @Body() body: unknown,
     @Caller() caller: Principal,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
