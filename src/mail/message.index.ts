@@ -1,5 +1,4 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import type { ChainableCommander } from 'ioredis';
 import { AppConfig } from '../config/config.module';
 import type { OutgoingEmail } from '../providers/providers.module';
 import { RedisConnection } from '../redis/redis.module';
@@ -39,17 +38,20 @@ export class MessageIndex {
     this.retentionMs = config.mail.retentionDays * DAY_MS;
   }
 
-  add(multi: ChainableCommander, email: OutgoingEmail, status: EmailStatus, score: number): void {
+  /** The indexes a new message belongs in. */
+  keysFor(email: OutgoingEmail, status: EmailStatus): string[] {
     const recipients = new Set([...email.to, ...email.cc, ...email.bcc].map(({ email: address }) => address.toLowerCase()));
-    const keys = [
+    return [
       this.allKey,
       this.statusPrefix + status,
       ...email.tags.map((tag) => tagKey(tag)),
       ...[...recipients].map((address) => recipientKey(address)),
     ];
-    for (const key of keys) {
-      multi.zadd(key, score, email.id).zremrangebyscore(key, '-inf', `(${score - this.retentionMs}`);
-    }
+  }
+
+  /** Entries scored before this are past the retention and trimmed when an index is written. */
+  oldestKept(now: number): number {
+    return now - this.retentionMs;
   }
 
   /** The most selective index for a filter; the other criteria are checked on the messages. */
