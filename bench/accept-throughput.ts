@@ -102,24 +102,39 @@ function print(rows: Row[], ratios: Record<string, number>): void {
   for (const [name, value] of Object.entries(ratios)) console.log(`| ${name} | ${(value * 100).toFixed(0)}% |`);
 }
 
+/** mailroute in api role plus the no-work reference route, in one process, on `redisUrl`. */
+function startService(redisUrl: string, outboxDir: string): Promise<ServiceProcess> {
+  // api role: the workers would compete for the same two cores; delivery is measured on its own.
+  return ServiceProcess.start(
+    { REDIS_URL: redisUrl, MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: outboxDir, API_KEYS, API_RATE_LIMIT: '0', LOG_FORMAT: 'json' },
+    { entry: 'bench/reference/main.ts' },
+  );
+}
+
+/**
+ * The price of `appendfsync always` (Redis fsyncs every write before it answers, so a machine crash
+ * loses nothing acknowledged) against the default `everysec`, on the same endpoints.
+ */
+async function fsyncAlwaysRows(dataDir: string, batch: unknown[]): Promise<Row[]> {
+  const redis = await RedisServerProcess.start({ dataDir: join(dataDir, 'always'), appendOnly: true, settings: { appendfsync: 'always' } });
+  const service = await startService(redis.url, join(dataDir, 'outbox-always'));
+  try {
+    return [
+      await load('POST /v1/emails, appendfsync always', `${service.url}/v1/emails`, 50, email),
+      await load(`POST /v1/emails/batch (${BATCH_SIZE}), appendfsync always`, `${service.url}/v1/emails/batch`, 10, batch, BATCH_SIZE),
+    ];
+  } finally {
+    await service.stop();
+    await redis.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailroute-bench-'));
   const redis = await RedisServerProcess.start({ dataDir, appendOnly: true });
   const barePort = await freePort();
   const bare = await startBareServer(barePort);
-  // api role: the workers would compete for the same two cores; delivery is measured on its own. The
-  // entry is mailroute plus the no-work reference route, so both are measured in one process.
-  const service = await ServiceProcess.start(
-    {
-      REDIS_URL: redis.url,
-      MAIL_ROLE: 'api',
-      MAIL_OUTBOX_DIR: join(dataDir, 'outbox'),
-      API_KEYS,
-      API_RATE_LIMIT: '0',
-      LOG_FORMAT: 'json',
-    },
-    { entry: 'bench/reference/main.ts' },
-  );
+  const service = await startService(redis.url, join(dataDir, 'outbox'));
   try {
     const rows: Row[] = [];
     for (const connections of [1, 50, 200]) {
@@ -131,6 +146,8 @@ async function main(): Promise<void> {
     rows.push(await load(`POST /v1/emails/batch (${BATCH_SIZE})`, `${service.url}/v1/emails/batch`, 10, batch, BATCH_SIZE));
     const bullRate = await bullAddRate(redis.url);
     rows.push({ target: `Bull queue.add, ${BULL_IN_FLIGHT} in flight`, connections: 0, requestsPerSecond: bullRate, emailsPerSecond: bullRate, p50Ms: 0, p99Ms: 0, errors: 0 });
+    await service.stop();
+    rows.push(...(await fsyncAlwaysRows(dataDir, batch)));
 
     const at50 = (target: string) => rows.find((row) => row.target === target && row.connections === 50)!;
     const ratios = {
@@ -138,7 +155,8 @@ async function main(): Promise<void> {
         at50('POST /v1/emails').requestsPerSecond / at50(NEST_NOOP).requestsPerSecond,
       'single accept / bare node:http, 50 connections':
         at50('POST /v1/emails').requestsPerSecond / at50('bare node:http 202').requestsPerSecond,
-      'batch accept (emails/s) / Bull add rate': rows.find((row) => row.target.startsWith('POST /v1/emails/batch'))!.emailsPerSecond / bullRate,
+      'batch accept (emails/s) / Bull add rate': rows.find((row) => row.target === `POST /v1/emails/batch (${BATCH_SIZE})`)!.emailsPerSecond / bullRate,
+      'single accept, appendfsync always / everysec': at50('POST /v1/emails, appendfsync always').requestsPerSecond / at50('POST /v1/emails').requestsPerSecond,
     };
     print(rows, ratios);
     const previous = JSON.parse(readFileOr(RESULTS, '{}')) as Record<string, unknown>;

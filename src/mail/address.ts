@@ -41,7 +41,28 @@ export function countAddresses(value: unknown): number {
   return Array.isArray(value) ? value.length : 1;
 }
 
+/**
+ * Each address string is parsed twice per message (validation, then normalisation) and senders recur on
+ * every message, so recent results are kept; they are frozen because they are shared.
+ */
+const recentlyParsed = new Map<string, ParsedAddress>();
+const RECENT_LIMIT = 1_000;
+
 function parseAddressString(value: string): ParsedAddress {
+  const known = recentlyParsed.get(value);
+  if (known) return known;
+  const parsed = deepFreeze(parseAddressStringUncached(value));
+  if (recentlyParsed.size === RECENT_LIMIT) recentlyParsed.delete(recentlyParsed.keys().next().value as string);
+  recentlyParsed.set(value, parsed);
+  return parsed;
+}
+
+function deepFreeze(parsed: ParsedAddress): ParsedAddress {
+  if ('address' in parsed) Object.freeze(parsed.address);
+  return Object.freeze(parsed);
+}
+
+function parseAddressStringUncached(value: string): ParsedAddress {
   if (LINE_BREAK.test(value)) return { problem: 'must not contain CR or LF' };
   const parsed = addressparser(value.trim(), { flatten: true });
   if (parsed.length !== 1) return { problem: `must be exactly one address (${FORMS})` };
