@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
+import { LOCAL_OPERATOR } from '../src/auth/principal';
+import { IdempotencyStore } from '../src/mail/idempotency.store';
 import { pollUntil } from './support/poll';
 import { useTestApp } from './support/test-app';
 
@@ -36,6 +39,23 @@ describe('Idempotency-Key', () => {
       readFileSync(join(running.app.outboxDir, name), 'utf8').includes('Subject: Once'),
     );
     expect(sentOnce).toEqual([expect.stringContaining([...ids][0])]);
+  });
+
+  it('writes the messages under the claimed ids when the first request claimed the key but its write never landed', async () => {
+    // As a first request leaves it when Redis dropped its write after the claim: a 503 whose outcome
+    // it could not know, so the key stays claimed.
+    const lostId = randomUUID();
+    const claim = await running.app.app
+      .get(IdempotencyStore, { strict: false })
+      .claim(LOCAL_OPERATOR.name, 'order-4', message, [lostId]);
+    expect(claim).toEqual({ first: true });
+
+    const retry = await post('order-4').expect(202);
+    expect(retry.body.id).toBe(lostId);
+    await running.app.waitForStatus(lostId, ['sent']);
+    const again = await post('order-4').expect(202);
+    expect(again.body).toEqual({ id: lostId, status: 'sent' });
+    expect(outboxFiles().filter((name) => name.includes(lostId))).toHaveLength(1);
   });
 
   it('refuses a malformed key', async () => {

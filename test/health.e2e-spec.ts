@@ -76,6 +76,12 @@ describe('when Redis goes away', () => {
     });
   });
 
+  it('refuses a batch with 503 too, never a 400 that would tell the client not to retry', async () => {
+    const message = { from: 'app@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
+    const response = await app.http.post('/v1/emails/batch').send([message, message]).expect(503);
+    expect(response.body.message).toBe('The message could not be stored, so it was not accepted; try again.');
+  });
+
   it('is not ready, but stays live', async () => {
     const ready = await app.http.get('/health/ready').expect(503);
     expect(ready.body.error.redis.status).toBe('down');

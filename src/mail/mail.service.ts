@@ -34,8 +34,6 @@ import { MessageStore, NewMessage } from './message.store';
 import { SuppressionStore } from './suppression.store';
 
 const STORE_TIMEOUT_MS = 5_000;
-/** How long a repeated Idempotency-Key request waits for the first one to finish storing. */
-const IDEMPOTENT_WAIT_MS = 5_000;
 export const MAX_BATCH = 500;
 const DEFAULT_PAGE = 20;
 const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
@@ -135,31 +133,56 @@ export class MailService {
     return this.find(id);
   }
 
-  /** With an Idempotency-Key only the first request stores anything; repeats get what it stored. */
+  /**
+   * With an Idempotency-Key only the first request creates messages; a repeat gets the same ids. A first
+   * request whose write failed for certain frees the key; one whose write may still land keeps it, and a
+   * repeat then writes the same messages again under the claimed ids (the write is idempotent), so the
+   * key always ends up meaning exactly one set of messages.
+   */
   private async acceptOnce(
     caller: Principal,
     key: string | undefined,
     body: unknown,
     messages: NewMessage[],
   ): Promise<EmailRecord[]> {
-    if (key) {
-      const ids = messages.map((message) => message.email.id);
-      const outcome = await this.idempotency.claim(caller.name, key, body, ids).catch((error: Error) => {
-        if (error instanceof HttpException) throw error;
-        return this.unavailable(error);
-      });
-      if (!outcome.first) return this.storedRecords(outcome.ids);
-    }
+    if (!key) return this.storeAndQueue(messages);
+    const ids = messages.map((message) => message.email.id);
+    const outcome = await this.idempotency.claim(caller.name, key, body, ids).catch((error: Error) => {
+      if (error instanceof HttpException) throw error;
+      return this.unavailable(error);
+    });
+    if (!outcome.first) return this.repeat(messages, outcome.ids);
     try {
       return await this.storeAndQueue(messages);
     } catch (error) {
-      if (key) await this.idempotency.release(caller.name, key).catch(() => undefined);
+      if (error instanceof NotSentError) await this.idempotency.release(caller.name, key).catch(() => undefined);
       throw error;
     }
   }
 
-  /** Stores the messages and queues their jobs in one MULTI: one round trip, and all or nothing. */
+  /**
+   * The first request's messages, written again under their claimed ids in case its write never landed.
+   * Validation is deterministic, so the same body yields the same messages; only a suppression added in
+   * between can change how many, and then the key cannot be honoured.
+   */
+  private async repeat(messages: NewMessage[], ids: string[]): Promise<EmailRecord[]> {
+    if (ids.length !== messages.length) {
+      throw new ConflictException('This Idempotency-Key was used for a request whose messages can no longer all be accepted.');
+    }
+    await this.storeAndQueue(messages.map((message, index) => ({ ...message, email: { ...message.email, id: ids[index] } })));
+    const records = await Promise.all(ids.map((id) => this.store.find(id))).catch((error: Error) => this.unavailable(error));
+    if (records.every(Boolean)) return records as EmailRecord[];
+    throw new ConflictException('A message of this Idempotency-Key has since been removed.');
+  }
+
+  /**
+   * Stores the messages and queues their jobs in one MULTI: one round trip, applied by Redis as a unit.
+   * Refused at once while the connection is down, rather than parked in the client's offline queue
+   * where it could be applied long after the caller was told 503.
+   */
   private async storeAndQueue(messages: NewMessage[]): Promise<EmailRecord[]> {
+    const status = this.queue.client.status;
+    if (status !== 'ready') this.unavailable(new NotSentError(`Redis connection is ${status}`));
     const jobs = messages.map(({ email, sendAt }) => ({ data: { id: email.id }, opts: jobOptions(email.id, sendAt) }));
     const write = async () => {
       const multi = await queueTransaction(this.queue);
@@ -171,17 +194,6 @@ export class MailService {
     const records = await withTimeout(write(), STORE_TIMEOUT_MS, 'storing').catch((error: Error) => this.unavailable(error));
     this.metrics.messagesAccepted(records.length);
     return records;
-  }
-
-  /** A repeat that arrives while the first request is still storing waits, so its 202 also means stored. */
-  private async storedRecords(ids: string[]): Promise<EmailRecord[]> {
-    const deadline = Date.now() + IDEMPOTENT_WAIT_MS;
-    while (Date.now() < deadline) {
-      const records = await Promise.all(ids.map((id) => this.store.find(id)));
-      if (records.every(Boolean)) return records as EmailRecord[];
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new ConflictException('A request with this Idempotency-Key is still being processed; retry shortly.');
   }
 
   /** The message, or one line per problem with it. */
@@ -199,7 +211,8 @@ export class MailService {
     try {
       return await this.prepare(dto, caller);
     } catch (error) {
-      if (!(error instanceof HttpException)) throw error;
+      // A refusal of this item is its error; Redis being down is the whole request's (503).
+      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
       const { message } = error.getResponse() as { message: string | string[] };
       return [message].flat();
     }
@@ -279,6 +292,7 @@ export class MailService {
 
   private unavailable(error: Error): never {
     this.logger.error(`Redis write failed: ${error.message}`);
+    if (error instanceof NotSentError) throw new NotSentError(NOT_STORED);
     throw new ServiceUnavailableException(NOT_STORED);
   }
 }
@@ -286,6 +300,9 @@ export class MailService {
 function jobOptions(id: string, sendAt: string | undefined): JobOptions & { jobId: string } {
   return sendAt ? { jobId: id, delay: Math.max(0, Date.parse(sendAt) - Date.now()) } : { jobId: id };
 }
+
+/** A 503 for a write that certainly did not happen (as opposed to one whose outcome is unknown). */
+class NotSentError extends ServiceUnavailableException {}
 
 /** EXEC answers each command's error in place; one failed write means the message was not stored. */
 function failOnCommandError(results: [Error | null, unknown][] | null): void {

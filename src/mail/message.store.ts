@@ -41,21 +41,28 @@ end
 return status`;
 
 /**
- * Stores a new message: its record, its first event, its attachments' bytes (when it has any) and its
- * entries in the indexes, trimming entries older than the retention. One command on the wire for what
- * would otherwise be a dozen, on the accept path where every command costs.
- * KEYS: record, events, attachment bytes, indexes...
- * ARGV: ttl, id, score, trim-before score, created event, attachment bytes ('' for none), record fields...
+ * Stores a new message: its record, its first event (on the event stream too, when it is on), its
+ * attachments' bytes (when it has any) and its entries in the indexes, trimming entries older than the
+ * retention. Nothing happens when the message exists already, so writing it again is harmless. One
+ * command on the wire for what would otherwise be a dozen, on the accept path where every command costs.
+ * KEYS: record, events, attachment bytes, event stream, indexes...
+ * ARGV: ttl, id, score, trim-before score, created event, attachment bytes ('' for none), stream on
+ * ('1'/'0'), record fields...
  */
 const CREATE = `
-redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('RPUSH', KEYS[2], ARGV[5])
 for k = 1, 2 do redis.call('EXPIRE', KEYS[k], ARGV[1]) end
 if ARGV[6] ~= '' then redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[1]) end
-for k = 4, #KEYS do
+if ARGV[7] == '1' then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[2], 'event', ARGV[5])
+end
+for k = 5, #KEYS do
   redis.call('ZADD', KEYS[k], ARGV[3], ARGV[2])
   redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', '(' .. ARGV[4])
-end`;
+end
+return 1`;
 
 /** How far one listing request reads into an index looking for matches before it hands back a cursor. */
 const MAX_SCAN = 1000;
@@ -113,11 +120,12 @@ export class MessageStore {
       const created = event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {});
       // The bytes are stored once, apart from the record, and read only by the worker that sends.
       const bytes = attachments.length ? JSON.stringify(attachments.map(toStored)) : '';
-      const keys = [recordKey(email.id), eventsKey(email.id), contentKey(email.id), ...this.index.keysFor(email, status)];
+      const indexes = this.index.keysFor(email, status);
+      const keys = [recordKey(email.id), eventsKey(email.id), contentKey(email.id), this.stream.key, ...indexes];
       const score = Date.parse(now);
-      const args = [this.ttlSeconds, email.id, score, this.index.oldestKept(score), created, bytes, ...fields];
+      const streamOn = this.stream.enabled ? '1' : '0';
+      const args = [this.ttlSeconds, email.id, score, this.index.oldestKept(score), created, bytes, streamOn, ...fields];
       multi.eval(CREATE, keys.length, ...keys, ...args);
-      this.stream.append(multi, email.id, created);
       return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
     });
   }
