@@ -11,18 +11,18 @@ import autocannon from 'autocannon';
 import Queue from 'bull';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort, RedisServerProcess } from '../src/redis/redis-server.process';
 import { ServiceProcess } from '../test/support/service-process';
+import { saveResults } from './results-file';
 
 const DURATION_S = Number(process.env.DURATION ?? 5);
 const BATCH_SIZE = 100;
 const BULL_IN_FLIGHT = 100;
 const NEST_NOOP = 'no-work route, same app';
-const RESULTS = join(__dirname, 'results.json');
 
 const email = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
 
@@ -159,21 +159,12 @@ async function main(): Promise<void> {
       'single accept, appendfsync always / everysec': at50('POST /v1/emails, appendfsync always').requestsPerSecond / at50('POST /v1/emails').requestsPerSecond,
     };
     print(rows, ratios);
-    const previous = JSON.parse(readFileOr(RESULTS, '{}')) as Record<string, unknown>;
-    writeFileSync(RESULTS, JSON.stringify({ ...previous, accept: { measuredAt: new Date().toISOString(), durationS: DURATION_S, rows, ratios } }, null, 2));
+    saveResults('accept', { durationS: DURATION_S, rows, ratios });
   } finally {
     await service.stop();
     bare.kill();
     await redis.stop();
     rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-function readFileOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback;
   }
 }
 

@@ -13,6 +13,8 @@ export interface RedisServerOptions {
   tls?: { certFile: string; keyFile: string; caFile: string };
   /** Further redis.conf settings, applied after the defaults (`{ requirepass: 'x', 'rename-command': ['CONFIG', ''] }`). */
   settings?: Record<string, string | string[]>;
+  /** Listen here rather than on a free port: a restarted server must be where its clients reconnect to. */
+  port?: number;
 }
 
 const STARTUP_TIMEOUT_MS = 10_000;
@@ -47,7 +49,7 @@ export class RedisServerProcess {
     assertInstalled();
     mkdirSync(options.dataDir, { recursive: true });
     await stopLeftoverServer(options.dataDir);
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const child = spawn('redis-server', serverArguments(port, options), { stdio: ['ignore', 'pipe', 'pipe'] });
     await waitUntilReady(child);
     return new RedisServerProcess(child, port, options.tls !== undefined);

@@ -1,8 +1,8 @@
 import { createServer, IncomingMessage, Server, ServerResponse, STATUS_CODES } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-/** How a fake provider answers one send request. */
-export type FakeAnswer =
+/** One way of answering one send request. */
+export type ScriptedAnswer =
   /** The provider's real success answer (or its real validation error, when the request is invalid). */
   | 'accept'
   /** This status; `body` defaults to the provider's real error body for it, `headers` are added. */
@@ -15,6 +15,15 @@ export type FakeAnswer =
   | { delayMs: number }
   /** Destroy the socket without answering. */
   | 'drop';
+
+/**
+ * Picks the answer as each send arrives, for answers not known in advance: random faults drawn from a
+ * seeded generator, so that a failing run can be replayed.
+ */
+export type AnswerChooser = () => ScriptedAnswer;
+
+/** How a fake provider answers one send request: a given answer, or one chosen as the request arrives. */
+export type FakeAnswer = ScriptedAnswer | AnswerChooser;
 
 /** One HTTP answer, already in the provider's wire format. */
 export interface FakeReply {
@@ -57,6 +66,8 @@ export const reasonPhrase = (status: number): string => STATUS_CODES[status] ?? 
 export abstract class FakeProviderServer<TRequest> {
   /** Every authenticated send, parsed, in arrival order, whatever it was answered. */
   readonly received: TRequest[] = [];
+  /** The answer each send got, at its index in `received` (a chooser's pick, not the chooser). */
+  readonly answered: ScriptedAnswer[] = [];
   private scripted: FakeAnswer[] = [];
   private standing: FakeAnswer = 'accept';
   private origin = '';
@@ -82,6 +93,7 @@ export abstract class FakeProviderServer<TRequest> {
 
   reset(): void {
     this.received.length = 0;
+    this.answered.length = 0;
     this.scripted = [];
     this.standing = 'accept';
   }
@@ -134,7 +146,9 @@ export abstract class FakeProviderServer<TRequest> {
   }
 
   private answer(res: ServerResponse, request: TRequest, rejection: FakeReply | undefined): void {
-    const answer = this.scripted.shift() ?? this.standing;
+    const next = this.scripted.shift() ?? this.standing;
+    const answer = typeof next === 'function' ? next() : next;
+    this.answered.push(answer);
     if (answer === 'hang') return;
     if (answer === 'drop') return void res.socket?.destroy();
     if (answer === 'accept') return write(res, rejection ?? this.accepted(request));
@@ -149,7 +163,7 @@ export abstract class FakeProviderServer<TRequest> {
     write(res, this.scriptedReply(answer));
   }
 
-  private scriptedReply({ status, body, headers }: Extract<FakeAnswer, { status: number }>): FakeReply {
+  private scriptedReply({ status, body, headers }: Extract<ScriptedAnswer, { status: number }>): FakeReply {
     const reply = body === undefined ? this.errorReply(status) : customBody(status, body);
     return { ...reply, headers: { ...reply.headers, ...headers } };
   }

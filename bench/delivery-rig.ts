@@ -1,0 +1,153 @@
+import Queue from 'bull';
+import Redis from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { RedisServerProcess } from '../src/redis/redis-server.process';
+import { ProductionBuild } from '../test/support/production-build';
+import { ServiceProcess } from '../test/support/service-process';
+import { FakeSendGridProcess } from './fake-sendgrid.process';
+
+/** mailroute's Bull prefix and queue name (app.module.ts, mail.queue.ts). */
+const MAIL_QUEUE = { name: 'mail', prefix: 'mailroute' };
+/** The message index of sent messages (message.index.ts): the store's own count of what was sent. */
+const SENT_INDEX = 'mailroute:index:status:sent';
+const QUEUED_INDEX = 'mailroute:index:status:queued';
+const BATCH = 500;
+const BATCHES_IN_FLIGHT = 4;
+
+const benchEmail = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
+
+/**
+ * The processes a delivery benchmark runs against, as in production: Redis with AOF (as the embedded
+ * default runs it), the production bundle (`nest build` into a temporary directory, so the work tree's
+ * dist/ is neither used stale nor overwritten) as one api process, worker processes started per
+ * measurement, and the fake SendGrid in a process of its own answering every send after `delayMs`.
+ * Messages are loaded while the mail queue is paused and released once every worker is up, so a
+ * measurement starts with all workers ready and the whole backlog waiting.
+ */
+export class DeliveryRig {
+  private constructor(
+    private readonly dataDir: string,
+    private readonly entry: string,
+    /** Removed at stop; absent when the rig runs a bundle it was given. */
+    private readonly build: ProductionBuild | undefined,
+    private readonly redisServer: RedisServerProcess,
+    readonly fake: FakeSendGridProcess,
+    readonly api: ServiceProcess,
+    /** The bench's own connection, for counts and FLUSHALL. */
+    readonly redis: Redis,
+    private readonly mailQueue: Queue.Queue,
+  ) {}
+
+  /** `entry`: a bundle already built (e.g. dist/main.js after `npm run build`) instead of a fresh build. */
+  static async start(delayMs: number, entry?: string): Promise<DeliveryRig> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailroute-delivery-bench-'));
+    const [build, redisServer, fake] = await Promise.all([
+      entry ? undefined : ProductionBuild.build(),
+      RedisServerProcess.start({ dataDir, appendOnly: true }),
+      FakeSendGridProcess.start(delayMs),
+    ]);
+    const bundle = entry ? resolve(entry) : build!.entry;
+    const api = await ServiceProcess.start(
+      { ...serviceEnv(redisServer.url, fake, dataDir), MAIL_ROLE: 'api', API_RATE_LIMIT: '0' },
+      { entry: bundle },
+    );
+    const redis = new Redis(redisServer.url);
+    const mailQueue = new Queue(MAIL_QUEUE.name, redisServer.url, { prefix: MAIL_QUEUE.prefix });
+    return new DeliveryRig(dataDir, bundle, build, redisServer, fake, api, redis, mailQueue);
+  }
+
+  get redisUrl(): string {
+    return this.redisServer.url;
+  }
+
+  /** Empties Redis (between measurements, with no worker running) and pauses the mail queue. */
+  async clear(): Promise<void> {
+    await this.redis.flushall();
+    await this.pause();
+  }
+
+  /** Holds the mail queue: workers take no new message until release(). */
+  async pause(): Promise<void> {
+    await this.mailQueue.pause();
+  }
+
+  /** Resumes the mail queue: the workers start on the backlog. */
+  async release(): Promise<void> {
+    await this.mailQueue.resume();
+  }
+
+  /** Messages accepted and not yet taken by a worker. */
+  queuedCount(): Promise<number> {
+    return this.redis.zcard(QUEUED_INDEX);
+  }
+
+  /** Messages the store says are sent. */
+  sentCount(): Promise<number> {
+    return this.redis.zcard(SENT_INDEX);
+  }
+
+  /** Jobs of the mail queue not finished yet (a message is sent a moment before its job completes). */
+  async unfinishedJobs(): Promise<number> {
+    const counts = (await this.mailQueue.getJobCounts()) as Queue.JobCounts & { paused?: number };
+    return counts.waiting + counts.active + (counts.paused ?? 0);
+  }
+
+  /** Accepts `count` messages through POST /v1/emails/batch, as clients would; they wait in the paused queue. */
+  async loadThroughApi(count: number): Promise<void> {
+    const expected = (await this.queuedCount()) + count;
+    let next = 0;
+    const poster = async () => {
+      while (next < count) {
+        const size = Math.min(BATCH, count - next);
+        next += size;
+        const response = await fetch(`${this.api.url}/v1/emails/batch`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(Array.from({ length: size }, () => benchEmail)),
+        });
+        if (response.status !== 202) throw new Error(`batch answered ${response.status}: ${await response.text()}`);
+      }
+    };
+    await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, poster));
+    const queued = await this.queuedCount();
+    if (queued !== expected) throw new Error(`${queued} messages queued after accepting ${count}, expected ${expected}`);
+  }
+
+  /** Worker processes (MAIL_ROLE=worker) of the production bundle; `env` adds to or overrides the rig's. */
+  startWorkers(count: number, concurrency: number, env: Record<string, string> = {}): Promise<ServiceProcess[]> {
+    const workerEnv = {
+      ...serviceEnv(this.redisServer.url, this.fake, this.dataDir),
+      MAIL_ROLE: 'worker',
+      MAIL_CONCURRENCY: String(concurrency),
+      ...env,
+    };
+    return Promise.all(Array.from({ length: count }, () => ServiceProcess.start(workerEnv, { entry: this.entry })));
+  }
+
+  async stop(): Promise<void> {
+    await this.mailQueue.close();
+    this.redis.disconnect();
+    await this.api.stop();
+    await Promise.all([this.redisServer.stop(), this.fake.close()]);
+    this.build?.remove();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What every mailroute process of the rig runs with: the fake as the only provider, logs at warn (one
+ * line per send at info would measure the log pipe as much as the delivery), no API rate limit.
+ */
+function serviceEnv(redisUrl: string, fake: FakeSendGridProcess, dataDir: string): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl,
+    MAIL_PROVIDERS: 'sendgrid',
+    SENDGRID_API_KEY: fake.apiKey,
+    SENDGRID_API_URL: fake.url,
+    MAIL_OUTBOX_DIR: join(dataDir, 'outbox'),
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+  };
+}
