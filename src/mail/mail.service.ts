@@ -15,6 +15,7 @@ import type { JobOptions, Queue } from 'bull';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { Principal, grants, isAllowedSender } from '../auth/auth.module';
 import { addJobs, queueTransaction } from '../common/jobs-in-transaction';
 import { withTimeout } from '../common/with-timeout';
@@ -34,6 +35,7 @@ import { MessageStore, NewMessage } from './message.store';
 import { SuppressionStore } from './suppression.store';
 
 const STORE_TIMEOUT_MS = 5_000;
+const CONNECT_WAIT_MS = 2_000;
 export const MAX_BATCH = 500;
 const DEFAULT_PAGE = 20;
 const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
@@ -177,12 +179,11 @@ export class MailService {
 
   /**
    * Stores the messages and queues their jobs in one MULTI: one round trip, applied by Redis as a unit.
-   * Refused at once while the connection is down, rather than parked in the client's offline queue
-   * where it could be applied long after the caller was told 503.
+   * The MULTI is only sent on a connected client: parked in the client's offline queue instead, it could
+   * be applied long after the caller was told 503.
    */
   private async storeAndQueue(messages: NewMessage[]): Promise<EmailRecord[]> {
-    const status = this.queue.client.status;
-    if (status !== 'ready') this.unavailable(new NotSentError(`Redis connection is ${status}`));
+    await this.connected();
     const jobs = messages.map(({ email, sendAt }) => ({ data: { id: email.id }, opts: jobOptions(email.id, sendAt) }));
     const write = async () => {
       const multi = await queueTransaction(this.queue);
@@ -194,6 +195,15 @@ export class MailService {
     const records = await withTimeout(write(), STORE_TIMEOUT_MS, 'storing').catch((error: Error) => this.unavailable(error));
     this.metrics.messagesAccepted(records.length);
     return records;
+  }
+
+  /** Waits a moment for a connection that is being (re)established, as just after start; else 503. */
+  private async connected(): Promise<void> {
+    const client = this.queue.client;
+    if (client.status === 'ready') return;
+    await once(client, 'ready', { signal: AbortSignal.timeout(CONNECT_WAIT_MS) }).catch(() =>
+      this.unavailable(new NotSentError(`Redis connection is ${client.status}`)),
+    );
   }
 
   /** The message, or one line per problem with it. */
