@@ -147,7 +147,7 @@ export class MailService {
     body: unknown,
     messages: NewMessage[],
   ): Promise<EmailRecord[]> {
-    if (!key) return this.storeAndQueue(messages);
+    if (!key) return this.counted(await this.storeAndQueue(messages));
     const ids = messages.map((message) => message.email.id);
     const outcome = await this.idempotency.claim(caller.name, key, body, ids).catch((error: Error) => {
       if (error instanceof HttpException) throw error;
@@ -155,7 +155,7 @@ export class MailService {
     });
     if (!outcome.first) return this.repeat(messages, outcome.ids);
     try {
-      return await this.storeAndQueue(messages);
+      return this.counted(await this.storeAndQueue(messages));
     } catch (error) {
       if (error instanceof NotSentError) await this.idempotency.release(caller.name, key).catch(() => undefined);
       throw error;
@@ -192,7 +192,11 @@ export class MailService {
       failOnCommandError(await multi.exec());
       return records;
     };
-    const records = await withTimeout(write(), STORE_TIMEOUT_MS, 'storing').catch((error: Error) => this.unavailable(error));
+    return withTimeout(write(), STORE_TIMEOUT_MS, 'storing').catch((error: Error) => this.unavailable(error));
+  }
+
+  /** Counts new messages only: a repeat writes again what was counted the first time. */
+  private counted(records: EmailRecord[]): EmailRecord[] {
     this.metrics.messagesAccepted(records.length);
     return records;
   }

@@ -20,14 +20,7 @@ export class FakeWorld {
 
   /** MAIL_PROVIDERS=sendgrid,mailgun, with both pointed at their fakes. */
   get env(): Record<string, string> {
-    return {
-      MAIL_PROVIDERS: 'sendgrid,mailgun',
-      SENDGRID_API_KEY: this.sendgrid.apiKey,
-      SENDGRID_API_URL: this.sendgrid.url,
-      MAILGUN_API_KEY: this.mailgun.apiKey,
-      MAILGUN_DOMAIN: this.mailgun.domain,
-      MAILGUN_API_URL: this.mailgun.url,
-    };
+    return fakeProvidersEnv(this.sendgrid, this.mailgun);
   }
 
   /** Forgets what the fakes received and were told, and empties Redis. */
@@ -40,4 +33,16 @@ export class FakeWorld {
   async stop(): Promise<void> {
     await Promise.all([this.redis.stop(), this.sendgrid.close(), this.mailgun.close()]);
   }
+}
+
+/** MAIL_PROVIDERS=sendgrid,mailgun, with both pointed at these fakes. */
+export function fakeProvidersEnv(sendgrid: FakeSendGrid, mailgun: FakeMailgun): Record<string, string> {
+  return {
+    MAIL_PROVIDERS: 'sendgrid,mailgun',
+    SENDGRID_API_KEY: sendgrid.apiKey,
+    SENDGRID_API_URL: sendgrid.url,
+    MAILGUN_API_KEY: mailgun.apiKey,
+    MAILGUN_DOMAIN: mailgun.domain,
+    MAILGUN_API_URL: mailgun.url,
+  };
 }

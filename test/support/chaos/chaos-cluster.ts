@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { RedisServerProcess } from '../../../src/redis/redis-server.process';
 import { FakeMailgun } from '../fake-mailgun.server';
 import { FakeSendGrid } from '../fake-sendgrid.server';
+import { fakeProvidersEnv } from '../fake-world';
 import { ProductionBuild } from '../production-build';
 import { ServiceProcess } from '../service-process';
 
@@ -132,12 +133,7 @@ export class ChaosCluster {
   private environment(): Record<string, string> {
     return {
       REDIS_URL: this.redisUrl,
-      MAIL_PROVIDERS: 'sendgrid,mailgun',
-      SENDGRID_API_KEY: this.sendgrid.apiKey,
-      SENDGRID_API_URL: this.sendgrid.url,
-      MAILGUN_API_KEY: this.mailgun.apiKey,
-      MAILGUN_DOMAIN: this.mailgun.domain,
-      MAILGUN_API_URL: this.mailgun.url,
+      ...fakeProvidersEnv(this.sendgrid, this.mailgun),
       MAIL_CONCURRENCY: String(DELIVERY.concurrency),
       MAIL_JOB_LOCK_MS: String(DELIVERY.jobLockMs),
       MAIL_SEND_TIMEOUT_MS: String(DELIVERY.sendTimeoutMs),
