@@ -155,8 +155,6 @@ async function post(apiUrl: string, { key, batch, messages }: ClientRequest): Pr
   }
   if (status === 202) return accepted(text);
   if (status === 503) return { kind: 'refused', detail: `503 ${text}` };
-  // The first request with this key is still storing (it may be one this client gave up on): retry.
-  if (status === 409 && key && text.includes('still being processed')) return { kind: 'refused', detail: `409 ${text}` };
   return { kind: 'rejected', detail: `${status} ${text.slice(0, 300)}` };
 }
 

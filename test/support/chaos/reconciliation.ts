@@ -86,7 +86,7 @@ export interface Reconciliation {
   refsWithSeveralIds: string[];
   /** Messages stored under an accepted id but carrying another client reference. */
   storeMismatches: string[];
-  /** Requests answered with anything but 202, 503 or a retryable 409. */
+  /** Requests answered with anything but 202 or 503. */
   rejectedRequests: string[];
 }
 
