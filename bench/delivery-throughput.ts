@@ -3,8 +3,9 @@
  * answering every send after 20 ms, at worker concurrency (MAIL_CONCURRENCY) 10, 100 and 500, with one
  * worker process and with two. Next to each, in the same run: a plain Bull worker with the same
  * concurrency and process count whose handler only makes the provider call (one HTTP POST to the same
- * fake), and one whose handler only sleeps 20 ms (Bull's own ceiling). mailroute's rate as a share of
- * the plain worker's is the figure to compare across machines. Prints a table and writes the
+ * fake with node:http, and the same message through the SendGrid SDK that mailroute's adapter must
+ * use), and one whose handler only sleeps 20 ms (Bull's own ceiling). mailroute's rate as a share of
+ * the plain workers' is the figure to compare across machines. Prints a table and writes the
  * `delivery` key of bench/results.json.
  *
  * Method: the messages are accepted through POST /v1/emails/batch by an api process while the mail
@@ -21,7 +22,7 @@ import type { ServiceProcess } from '../test/support/service-process';
 import { redisCpuSeconds } from './cpu-time';
 import { DeliveryRig } from './delivery-rig';
 import { scrapeMetrics } from './metrics-scrape';
-import { RawBullWorker } from './raw-bull-worker.process';
+import { RawBullWorker, RawHandler } from './raw-bull-worker.process';
 import { saveResults } from './results-file';
 
 const MESSAGES = Number(process.env.MESSAGES ?? 10_000);
@@ -34,7 +35,9 @@ const RUN_TIMEOUT_MS = 180_000;
 const POLL_MS = 10;
 const RAW_QUEUE = 'bench-raw';
 
-type Target = 'mailroute' | 'Bull + HTTP POST' | 'Bull + 20 ms sleep';
+type Target = 'mailroute' | (typeof REFERENCES)[RawHandler];
+
+const REFERENCES = { http: 'Bull + HTTP POST', sdk: 'Bull + SendGrid SDK', sleep: 'Bull + 20 ms sleep' } as const;
 
 interface Row {
   target: Target;
@@ -125,7 +128,7 @@ async function runMailroute(rig: DeliveryRig, workers: number, concurrency: numb
   return measure(rig, { contender, release: () => rig.release(), row: { target: 'mailroute', workers, concurrency, messages }, expectedSends: messages });
 }
 
-async function runRawBull(rig: DeliveryRig, handler: 'http' | 'sleep', workers: number, concurrency: number): Promise<Row> {
+async function runRawBull(rig: DeliveryRig, handler: RawHandler, workers: number, concurrency: number): Promise<Row> {
   const messages = messagesFor(workers, concurrency);
   await rig.clear();
   const queue = new Queue(RAW_QUEUE, rig.redisUrl);
@@ -150,9 +153,8 @@ async function runRawBull(rig: DeliveryRig, handler: 'http' | 'sleep', workers: 
       cpuSeconds: async () => processes.reduce((sum, worker) => sum + worker.cpuSeconds, 0),
       stop: async () => void (await Promise.all(processes.map((worker) => worker.stop()))),
     };
-    const target: Target = handler === 'http' ? 'Bull + HTTP POST' : 'Bull + 20 ms sleep';
-    const row = { target, workers, concurrency, messages };
-    return await measure(rig, { contender, release: () => queue.resume(), row, expectedSends: handler === 'http' ? messages : 0 });
+    const row = { target: REFERENCES[handler], workers, concurrency, messages };
+    return await measure(rig, { contender, release: () => queue.resume(), row, expectedSends: handler === 'sleep' ? 0 : messages });
   } finally {
     await queue.close();
   }
@@ -183,10 +185,12 @@ function ratios(rows: Row[]): Record<string, number> {
   return Object.fromEntries(
     rows
       .filter((row) => row.target === 'mailroute')
-      .flatMap((row) => [
-        [`mailroute / Bull + HTTP POST, ${row.workers} worker(s), concurrency ${row.concurrency}`, row.emailsPerSecond / find('Bull + HTTP POST', row).emailsPerSecond],
-        [`mailroute / Bull + 20 ms sleep, ${row.workers} worker(s), concurrency ${row.concurrency}`, row.emailsPerSecond / find('Bull + 20 ms sleep', row).emailsPerSecond],
-      ]),
+      .flatMap((row) =>
+        Object.values(REFERENCES).map((reference) => [
+          `mailroute / ${reference}, ${row.workers} worker(s), concurrency ${row.concurrency}`,
+          row.emailsPerSecond / find(reference, row).emailsPerSecond,
+        ]),
+      ),
   );
 }
 
@@ -209,11 +213,10 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const workers of WORKER_COUNTS) {
       for (const concurrency of CONCURRENCIES) {
-        // Side by side, so that load from elsewhere on the machine hits all three alike.
+        // Side by side, so that load from elsewhere on the machine hits all of them alike.
         rows.push(await runMailroute(rig, workers, concurrency));
-        rows.push(await runRawBull(rig, 'http', workers, concurrency));
-        rows.push(await runRawBull(rig, 'sleep', workers, concurrency));
-        console.log(rows.slice(-3).map((row) => `${row.target} ${row.workers}x${row.concurrency}: ${row.emailsPerSecond}/s`).join('; '));
+        for (const handler of Object.keys(REFERENCES) as RawHandler[]) rows.push(await runRawBull(rig, handler, workers, concurrency));
+        console.log(rows.slice(-4).map((row) => `${row.target} ${row.workers}x${row.concurrency}: ${row.emailsPerSecond}/s`).join('; '));
       }
     }
     const shares = ratios(rows);

@@ -3,12 +3,17 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { processCpuSeconds } from './cpu-time';
 
+export type RawHandler = 'http' | 'sdk' | 'sleep';
+
 export interface RawBullWorkerOptions {
   redisUrl: string;
   queue: string;
   concurrency: number;
-  /** `http`: one POST to the fake provider per job; `sleep`: wait `delayMs` and nothing else. */
-  handler: 'http' | 'sleep';
+  /**
+   * `http`: one POST to the fake provider per job with node:http; `sdk`: the same through the SendGrid
+   * SDK; `sleep`: wait `delayMs` and nothing else.
+   */
+  handler: RawHandler;
   delayMs: number;
   providerUrl: string;
   providerKey: string;

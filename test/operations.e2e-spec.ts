@@ -138,6 +138,19 @@ describe('operations', () => {
       expect(everything).not.toContain('body text that must never reach a log line');
       expect(everything).not.toContain('someone@example.net');
     });
+
+    it('leave out probes and scrapes: no request line, no request id, no request context', async () => {
+      const probes = await Promise.all(['/health/live', '/health/ready', '/metrics'].map((path) => app.http.get(path).expect(200)));
+      for (const probe of probes) expect(probe.headers['x-request-id']).toBeUndefined();
+      const marker = await app.send(message()).set('X-Request-Id', 'req-after-probes').expect(202);
+      const lines = await pollUntil(
+        async () => loggedLines(),
+        (all) => all.some((line) => (line.req as { id?: string } | undefined)?.id === 'req-after-probes'),
+      );
+      const urls = lines.map((line) => (line.req as { url?: string } | undefined)?.url ?? '');
+      expect(urls.filter((url) => /^\/(health|metrics)/.test(url))).toEqual([]);
+      await app.waitForStatus(marker.body.id, ['sent']);
+    });
   });
 
   describe('graceful shutdown', () => {

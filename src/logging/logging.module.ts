@@ -8,8 +8,12 @@ import { requestId } from './request-id';
 export { LogDestination } from './log-destination';
 export { REQUEST_ID_HEADER } from './request-id';
 
-/** Probes and scrapes arrive every few seconds; logging each would drown everything else. */
-const QUIET_PATHS = /^\/(health|metrics)(\/|$)/;
+/**
+ * Probes and scrapes arrive every few seconds: logging each would drown everything else, and the
+ * request context alone (AsyncLocalStorage) would put a hook on every promise of a worker that
+ * otherwise serves no HTTP at all.
+ */
+const QUIET_ROUTES = ['health', 'health/*path', 'metrics'];
 
 /**
  * One JSON line per request (id, method, URL, status, duration) and per application event, at
@@ -21,7 +25,6 @@ function pinoParams(config: AppConfig, destination: LogDestination): Params {
       {
         level: config.log.level,
         genReqId: requestId,
-        autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.test(request.url ?? '') },
         customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
           error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
         serializers: {
@@ -32,6 +35,7 @@ function pinoParams(config: AppConfig, destination: LogDestination): Params {
       destination.stream,
     ],
     assignResponse: true,
+    exclude: QUIET_ROUTES,
   };
 }
 

@@ -25,22 +25,24 @@ const email: OutgoingEmail = {
 const accepting = (name: string) => new ScriptedProvider(name, ['accept']);
 const failing = (name: string, error: Error) => new ScriptedProvider(name, [error]);
 
+/** `recorded`: the attempts reported as they happened; `attempts`: those and the accepting one. */
 async function run(providers: Route[], round = 1) {
-  const attempts: Attempt[] = [];
+  const recorded: Attempt[] = [];
   const outcome = await deliverWithFailover(email, providers, round, async (attempt) => {
-    attempts.push(attempt);
+    recorded.push(attempt);
   });
-  return { outcome, attempts };
+  const attempts = outcome.kind === 'sent' ? [...recorded, outcome.attempt] : recorded;
+  return { outcome, recorded, attempts };
 }
 
 describe('deliverWithFailover', () => {
   it('sends through the first provider and tries no other', async () => {
     const [first, second] = [accepting('first'), accepting('second')];
-    const { outcome, attempts } = await run([first, second], 2);
-    expect(outcome).toEqual({ kind: 'sent', provider: 'first', providerMessageId: 'first-id-1' });
-    expect(second.calls).toBe(0);
-    expect(attempts).toEqual([
-      {
+    const { outcome, recorded } = await run([first, second], 2);
+    expect(outcome).toEqual({
+      kind: 'sent',
+      provider: 'first',
+      attempt: {
         provider: 'first',
         round: 2,
         startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -48,7 +50,9 @@ describe('deliverWithFailover', () => {
         outcome: 'sent',
         providerMessageId: 'first-id-1',
       },
-    ]);
+    });
+    expect(second.calls).toBe(0);
+    expect(recorded).toEqual([]);
   });
 
   it('moves down the priority order past transient errors', async () => {
@@ -57,8 +61,9 @@ describe('deliverWithFailover', () => {
       failing('b', new TransientProviderError('b: timeout')),
       accepting('c'),
     ];
-    const { outcome, attempts } = await run(providers);
-    expect(outcome).toEqual({ kind: 'sent', provider: 'c', providerMessageId: 'c-id-1' });
+    const { outcome, recorded, attempts } = await run(providers);
+    expect(outcome).toMatchObject({ kind: 'sent', provider: 'c', attempt: { providerMessageId: 'c-id-1' } });
+    expect(recorded.map((a) => a.provider)).toEqual(['a', 'b']);
     expect(attempts.map((a) => [a.provider, a.outcome, a.error])).toEqual([
       ['a', 'failed', { type: 'transient', message: 'a: 503' }],
       ['b', 'failed', { type: 'transient', message: 'b: timeout' }],
@@ -95,7 +100,7 @@ describe('deliverWithFailover', () => {
 
   it('does not mistake a failure to record the attempt for a provider failure', async () => {
     const second = accepting('second');
-    const broken = deliverWithFailover(email, [accepting('first'), second], 1, async () => {
+    const broken = deliverWithFailover(email, [failing('first', new TransientProviderError('503')), second], 1, async () => {
       throw new Error('redis down');
     });
     await expect(broken).rejects.toThrow('redis down');

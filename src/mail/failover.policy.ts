@@ -8,7 +8,8 @@ import { ProviderSkippedError, Route } from '../routing/routing.module';
 import { Attempt, ErrorDetail } from './email-record';
 
 export type DeliveryOutcome =
-  | { kind: 'sent'; provider: string; providerMessageId: string }
+  /** `attempt` is the accepting call, left to the caller to store with the message's new status. */
+  | { kind: 'sent'; provider: string; attempt: SentAttempt }
   /** `provider` refused the message itself: no other provider is tried. */
   | { kind: 'rejected'; provider: string; error: ErrorDetail }
   /**
@@ -21,8 +22,8 @@ export type DeliveryOutcome =
 /**
  * One delivery round: tries the routes in order until one accepts the message. A transient error moves
  * on to the next route; a permanent one ends the round, since the message itself is bad. A route that
- * was skipped without a call (open circuit) is not an attempt. Every attempt is reported through
- * `record` before the next one starts.
+ * was skipped without a call (open circuit) is not an attempt. Every failed attempt is reported through
+ * `record` before the next one starts; the accepting one comes back in the outcome.
  */
 export async function deliverWithFailover(
   email: OutgoingEmail,
@@ -43,16 +44,14 @@ export async function deliverWithFailover(
       continue;
     }
     tried += 1;
-    await record({
+    const attempt = {
       provider: route.name,
       round,
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - started),
-      ...result,
-    });
-    if (result.outcome === 'sent') {
-      return { kind: 'sent', provider: route.name, providerMessageId: result.providerMessageId };
-    }
+    };
+    if (result.outcome === 'sent') return { kind: 'sent', provider: route.name, attempt: { ...attempt, ...result } };
+    await record({ ...attempt, ...result });
     if (result.error.type === 'permanent') return { kind: 'rejected', provider: route.name, error: result.error };
     lastError = result.error;
     lastProvider = route.name;
@@ -66,6 +65,8 @@ export async function deliverWithFailover(
     ...(waits.length > 0 ? { waitMs: Math.min(...waits) } : {}),
   };
 }
+
+export type SentAttempt = Attempt & { outcome: 'sent'; providerMessageId: string };
 
 type SendOutcome =
   | { outcome: 'sent'; providerMessageId: string; response?: string }

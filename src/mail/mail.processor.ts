@@ -69,17 +69,17 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
 
   async deliver(job: Job<DeliveryJob>): Promise<void> {
     const { id } = job.data;
-    const record = await this.store.find(id);
+    const [claimed, routes] = await Promise.all([this.store.claim(id), this.router.routes()]);
     // A message cancelled, finished or expired meanwhile is left as it is.
-    if (!record || !(await this.store.claim(id))) return;
+    if (!claimed) return;
 
+    const { record, email } = claimed;
     // Rounds count only when a provider was called: waiting for a paused or broken provider is free.
     const round = new Set(record.attempts.map((attempt) => attempt.round)).size + 1;
-    const routes = await this.router.routes();
-    const email = await this.store.emailForSending(record);
     const outcome = await deliverWithFailover(email, routes, round, (attempt) => this.recordAttempt(id, attempt));
     if (outcome.kind === 'sent') {
-      await this.store.markSent(id, outcome.provider, outcome.providerMessageId);
+      await this.store.markSent(id, outcome.attempt);
+      this.reportAttempt(id, outcome.attempt);
       return this.metrics.messageSent(outcome.provider);
     }
     if (outcome.kind === 'rejected') return this.fail(id, 'rejected', outcome.error, outcome.provider);
@@ -90,9 +90,13 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
     throw new RoundFailedError(`round ${round}: no provider accepted the message: ${outcome.error.message}`, delayMs);
   }
 
-  /** Stores the attempt, then reports it: one log line per call to a provider, with the message id. */
   private async recordAttempt(emailId: string, attempt: Attempt): Promise<void> {
     await this.store.recordAttempt(emailId, attempt);
+    this.reportAttempt(emailId, attempt);
+  }
+
+  /** One log line per call to a provider, with the message id, once the attempt is stored. */
+  private reportAttempt(emailId: string, attempt: Attempt): void {
     this.metrics.attempt(attempt);
     const { provider, round, outcome, durationMs, providerMessageId, error } = attempt;
     const line = { emailId, provider, round, outcome, durationMs, providerMessageId, error };

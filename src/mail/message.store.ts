@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Result } from 'ioredis';
 import { AppConfig } from '../config/config.module';
 import type { Attachment, OutgoingEmail } from '../providers/providers.module';
 import { RedisConnection } from '../redis/redis.module';
@@ -11,21 +11,23 @@ const SECONDS_PER_DAY = 86_400;
 
 /**
  * Moves a message to `target` only from one of the listed statuses, setting `fields`, appending the
- * event and moving the message between the status indexes, all in one step: the one place where two
- * parties (a worker and a cancel request) can race for a message.
+ * event (and the attempt, when one is given) and moving the message between the status indexes, all
+ * in one step: the one place where two parties (a worker and a cancel request) can race for a message.
  * KEYS: record, events, attempts, attachment bytes, the all-messages index, the event stream.
  * ARGV: target, updatedAt, event, ttl, fields (JSON), id, status index prefix, stream on ('1'/'0'),
- * allowed statuses...
- * Returns the status the message had (false when there is no such message).
+ * attempt ('' for none), read back ('1'/'0'), allowed statuses...
+ * Returns the status the message had (false when there is no such message); after a move with read
+ * back on, that status with the message as it is now: its fields, its attempts and its attachment bytes.
  */
 const TRANSITION = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
-for i = 9, #ARGV do
+for i = 11, #ARGV do
   if status == ARGV[i] then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
     for field, value in pairs(cjson.decode(ARGV[5])) do redis.call('HSET', KEYS[1], field, value) end
     redis.call('RPUSH', KEYS[2], ARGV[3])
+    if ARGV[9] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[9]) end
     if ARGV[8] == '1' then
       redis.call('XADD', KEYS[6], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[6], 'event', ARGV[3])
     end
@@ -35,10 +37,24 @@ for i = 9, #ARGV do
       redis.call('ZREM', ARGV[7] .. status, ARGV[6])
       redis.call('ZADD', ARGV[7] .. ARGV[1], score, ARGV[6])
     end
+    if ARGV[10] == '1' then
+      return {status, redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[3], 0, -1), redis.call('GET', KEYS[4])}
+    end
     return status
   end
 end
 return status`;
+
+/** TRANSITION as a command of the store's client: sent by its SHA1, not its text, after the first time. */
+const TRANSITION_COMMAND = 'mailrouteTransition';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mailrouteTransition(...keysThenArgs: (string | number)[]): Result<TransitionReply, Context>;
+  }
+}
+
+type TransitionReply = EmailStatus | null | [EmailStatus, string[], string[], string | null];
 
 /**
  * Stores a new message: its record, its first event (on the event stream too, when it is on), its
@@ -75,6 +91,12 @@ export interface ListQuery extends IndexFilter {
   cursor?: Cursor;
 }
 
+/** A message taken for sending: its record, and the email with its attachments' bytes. */
+export interface ClaimedMessage {
+  record: EmailRecord;
+  email: OutgoingEmail;
+}
+
 export interface NewMessage {
   email: OutgoingEmail;
   /** ISO time a scheduled message is due; absent for one to send now. */
@@ -97,6 +119,7 @@ export class MessageStore {
     config: AppConfig,
   ) {
     this.ttlSeconds = config.mail.retentionDays * SECONDS_PER_DAY;
+    redis.client.defineCommand(TRANSITION_COMMAND, { numberOfKeys: 6, lua: TRANSITION });
   }
 
   /**
@@ -133,19 +156,7 @@ export class MessageStore {
   async find(id: string): Promise<EmailRecord | undefined> {
     const results = await this.redis.client.multi().hgetall(recordKey(id)).lrange(attemptsKey(id), 0, -1).exec();
     const [[, hash], [, attempts]] = results as [[null, Record<string, string>], [null, string[]]];
-    if (!hash.email) return undefined;
-    return {
-      email: { ...(JSON.parse(hash.email) as Omit<OutgoingEmail, 'attachments'>), attachments: [] },
-      attachments: JSON.parse(hash.attachments ?? '[]') as AttachmentInfo[],
-      status: hash.status as EmailStatus,
-      sendAt: hash.sendAt,
-      createdAt: hash.createdAt,
-      updatedAt: hash.updatedAt,
-      provider: hash.provider,
-      providerMessageId: hash.providerMessageId,
-      error: hash.error ? (JSON.parse(hash.error) as ErrorDetail) : undefined,
-      attempts: attempts.map((attempt) => JSON.parse(attempt) as Attempt),
-    };
+    return hash.email ? recordFrom(hash, attempts) : undefined;
   }
 
   /**
@@ -168,29 +179,27 @@ export class MessageStore {
     return { records };
   }
 
-  /** The message with its attachments' bytes, as an adapter needs it. */
-  async emailForSending(record: EmailRecord): Promise<OutgoingEmail> {
-    if (record.attachments.length === 0) return record.email;
-    const stored = JSON.parse((await this.redis.client.get(contentKey(record.email.id))) ?? '[]') as StoredAttachment[];
-    return { ...record.email, attachments: stored.map(fromStored) };
-  }
-
   async events(id: string): Promise<EmailEvent[]> {
     return (await this.redis.client.lrange(eventsKey(id), 0, -1)).map((entry) => JSON.parse(entry) as EmailEvent);
   }
 
   /**
-   * Takes a message for sending; false when it was cancelled, finished or removed meanwhile. `sending`
-   * may be taken again: a worker that died mid-send leaves it there for the next one.
+   * Takes a message for sending and reads it, with its attachments' bytes as an adapter needs them;
+   * undefined when it was cancelled, finished or removed meanwhile. `sending` may be taken again: a
+   * worker that died mid-send leaves it there for the next one.
    */
-  async claim(id: string): Promise<boolean> {
-    const previous = await this.transition(id, 'sending', {}, ['queued', 'scheduled', 'sending']);
-    return previous === 'queued' || previous === 'scheduled' || previous === 'sending';
+  async claim(id: string): Promise<ClaimedMessage | undefined> {
+    const reply = await this.transition(id, 'sending', {}, ['queued', 'scheduled', 'sending'], {}, { readBack: true });
+    if (!Array.isArray(reply)) return undefined;
+    const [, fields, attempts, bytes] = reply;
+    const record = recordFrom(hashOf(fields), attempts);
+    const stored = bytes ? (JSON.parse(bytes) as StoredAttachment[]) : [];
+    return { record, email: { ...record.email, attachments: stored.map(fromStored) } };
   }
 
   /** Cancels a message that has not started sending; returns the status it had (undefined: no such message). */
   async cancel(id: string): Promise<EmailStatus | undefined> {
-    return this.transition(id, 'cancelled', {}, ['queued', 'scheduled']);
+    return (await this.transition(id, 'cancelled', {}, ['queued', 'scheduled'])) as EmailStatus | undefined;
   }
 
   /** Back to the queue after a round in which no provider accepted the message. */
@@ -218,8 +227,10 @@ export class MessageStore {
     await this.expire(multi, id).exec();
   }
 
-  async markSent(id: string, provider: string, providerMessageId: string): Promise<void> {
-    await this.transition(id, 'sent', { provider }, ['sending'], { provider, providerMessageId });
+  /** The accepting attempt is stored with the status, in the same step. */
+  async markSent(id: string, attempt: Attempt & { providerMessageId: string }): Promise<void> {
+    const { provider, providerMessageId } = attempt;
+    await this.transition(id, 'sent', { provider }, ['sending'], { provider, providerMessageId }, { attempt });
   }
 
   /** From `queued` too: Bull may give up on a message between rounds (see MailProcessor.onJobFailed). */
@@ -233,11 +244,10 @@ export class MessageStore {
     details: Omit<EmailEvent, 'type' | 'at'>,
     from: EmailStatus[],
     fields: Record<string, string> = {},
-  ): Promise<EmailStatus | undefined> {
+    { attempt, readBack = false }: { attempt?: Attempt; readBack?: boolean } = {},
+  ): Promise<TransitionReply | undefined> {
     const now = new Date().toISOString();
-    const previous = await this.redis.client.eval(
-      TRANSITION,
-      6,
+    const reply = await this.redis.client.mailrouteTransition(
       recordKey(id),
       eventsKey(id),
       attemptsKey(id),
@@ -252,9 +262,11 @@ export class MessageStore {
       id,
       this.index.statusPrefix,
       this.stream.enabled ? '1' : '0',
+      attempt ? JSON.stringify(attempt) : '',
+      readBack ? '1' : '0',
       ...from,
     );
-    return (previous ?? undefined) as EmailStatus | undefined;
+    return reply ?? undefined;
   }
 
   private expire(multi: ChainableCommander, id: string): ChainableCommander {
@@ -264,6 +276,28 @@ export class MessageStore {
       .expire(eventsKey(id), this.ttlSeconds)
       .expire(contentKey(id), this.ttlSeconds);
   }
+}
+
+function recordFrom(hash: Record<string, string>, attempts: string[]): EmailRecord {
+  return {
+    email: { ...(JSON.parse(hash.email) as Omit<OutgoingEmail, 'attachments'>), attachments: [] },
+    attachments: JSON.parse(hash.attachments ?? '[]') as AttachmentInfo[],
+    status: hash.status as EmailStatus,
+    sendAt: hash.sendAt,
+    createdAt: hash.createdAt,
+    updatedAt: hash.updatedAt,
+    provider: hash.provider,
+    providerMessageId: hash.providerMessageId,
+    error: hash.error ? (JSON.parse(hash.error) as ErrorDetail) : undefined,
+    attempts: attempts.map((attempt) => JSON.parse(attempt) as Attempt),
+  };
+}
+
+/** HGETALL's reply as a script returns it: field, value, field, value... */
+function hashOf(flat: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
+  return hash;
 }
 
 function event(type: EmailEvent['type'], at: string, details: Omit<EmailEvent, 'type' | 'at'>): string {

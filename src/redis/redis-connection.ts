@@ -32,6 +32,7 @@ export class RedisConnection implements OnApplicationShutdown {
       maxRetriesPerRequest: 1,
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectionName: 'mailroute',
+      enableAutoPipelining: true,
     });
     // The message only: ioredis attaches the failed command to its errors, and for AUTH that is the password.
     client.on('error', (error) => RedisConnection.logger.warn(`Redis connection error: ${error.message}`));

@@ -18,16 +18,16 @@ export interface RecentStats {
 export class ProviderStatsStore {
   constructor(private readonly redis: RedisConnection) {}
 
+  /** No transaction: the list may hold a call more than the window for a moment, and readers read only the window. */
   async record(provider: string, succeeded: boolean, durationMs: number): Promise<void> {
-    await this.redis.client
-      .multi()
-      .lpush(key(provider), `${succeeded ? 1 : 0}:${Math.round(durationMs)}`)
-      .ltrim(key(provider), 0, WINDOW - 1)
-      .exec();
+    await Promise.all([
+      this.redis.client.lpush(key(provider), `${succeeded ? 1 : 0}:${Math.round(durationMs)}`),
+      this.redis.client.ltrim(key(provider), 0, WINDOW - 1),
+    ]);
   }
 
   async recent(provider: string): Promise<RecentStats> {
-    const entries = (await this.redis.client.lrange(key(provider), 0, -1)).map((entry) => entry.split(':').map(Number));
+    const entries = (await this.redis.client.lrange(key(provider), 0, WINDOW - 1)).map((entry) => entry.split(':').map(Number));
     if (entries.length === 0) return { calls: 0, successRate: null, meanLatencyMs: null };
     const successes = entries.filter(([ok]) => ok === 1).length;
     const totalMs = entries.reduce((sum, [, ms]) => sum + ms, 0);
