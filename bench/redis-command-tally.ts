@@ -5,10 +5,11 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 /** What Redis ran while the tally watched, by kind. */
 export interface CommandCounts {
   /**
-   * What clients sent, one entry per round trip: a single command, or a whole MULTI ... EXEC block
+   * What clients sent, one entry per request: a single command, or a whole MULTI ... EXEC block. The
+   * store client pipelines automatically, so several requests may share one write and one round trip
    * (ioredis writes a transaction at once and waits for EXEC only).
    */
-  roundTrips: Map<string, number>;
+  requests: Map<string, number>;
   /** Every command Redis executed, those run inside Lua scripts and transactions included. */
   executed: Map<string, number>;
 }
@@ -19,7 +20,7 @@ export interface CommandCounts {
  * line (EVAL) or key count and first key (EVALSHA, which is how Bull runs its scripts).
  */
 export class RedisCommandTally {
-  private readonly counts: CommandCounts = { roundTrips: new Map(), executed: new Map() };
+  private readonly counts: CommandCounts = { requests: new Map(), executed: new Map() };
   /** Open MULTI blocks, by client address. */
   private readonly transactions = new Map<string, string[]>();
   private readonly ignored = new Set<string>();
@@ -55,10 +56,10 @@ export class RedisCommandTally {
     if (command === 'multi') return void this.transactions.set(source, []);
     if (open && command === 'exec') {
       this.transactions.delete(source);
-      return add(this.counts.roundTrips, `MULTI [${open.join(', ')}]`);
+      return add(this.counts.requests, `MULTI [${open.join(', ')}]`);
     }
     if (open) return void open.push(name);
-    add(this.counts.roundTrips, name);
+    add(this.counts.requests, name);
   }
 }
 

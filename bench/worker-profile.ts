@@ -2,7 +2,8 @@
  * Where a worker's time goes per delivered message, in the delivery benchmark's setting (production
  * bundle, fake SendGrid answering after 20 ms, a backlog released at once):
  *  1. the Redis commands one delivery costs, counted with MONITOR over COUNT_MESSAGES messages: the
- *     round trips the worker makes (a MULTI block is one) and everything Redis executes for them;
+ *     requests the worker makes (a MULTI block is one; requests issued together share a write and a
+ *     round trip) and everything Redis executes for them;
  *  2. a CPU profile of the worker(s) over MESSAGES messages (bench/cpu-profile.preload.js), as self time
  *     per module and the top functions, in microseconds per delivered message.
  * The profiles are kept in the temporary directory printed at the end, for Chrome DevTools.
@@ -57,14 +58,14 @@ async function countCommands(rig: DeliveryRig): Promise<void> {
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
   }
-  const { roundTrips, executed } = tally.stop();
+  const { requests, executed } = tally.stop();
 
   const perMessage = (counts: Map<string, number>) =>
     [...counts].map(([name, n]) => ({ name, n: n / COUNT_MESSAGES })).filter(({ n }) => n >= RARE).sort((a, b) => b.n - a.n);
   const total = (counts: Map<string, number>) => [...counts.values()].reduce((sum, n) => sum + n, 0) / COUNT_MESSAGES;
-  console.log(`\nRedis round trips per delivered message (MONITOR over ${COUNT_MESSAGES} messages): ${total(roundTrips).toFixed(1)}\n`);
-  console.log('| per message | round trip |\n| --- | --- |');
-  for (const { name, n } of perMessage(roundTrips)) console.log(`| ${n.toFixed(2)} | \`${name}\` |`);
+  console.log(`\nRedis requests per delivered message (MONITOR over ${COUNT_MESSAGES} messages): ${total(requests).toFixed(1)}\n`);
+  console.log('| per message | request |\n| --- | --- |');
+  for (const { name, n } of perMessage(requests)) console.log(`| ${n.toFixed(2)} | \`${name}\` |`);
   console.log(`\nCommands Redis executed per message, inside scripts and transactions included: ${total(executed).toFixed(1)}`);
 }
 

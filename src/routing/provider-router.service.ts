@@ -65,23 +65,25 @@ export class ProviderRouter {
 
   /** The enabled providers in the strategy's order for one message, each call guarded. */
   async routes(): Promise<Route[]> {
-    const disabled = await this.switches.disabled();
-    const enabled = this.registry.names.filter((name) => !disabled.has(name));
-    const ordered = await this.strategy.order(enabled);
+    const switches = await this.switches.snapshot(this.registry.names);
+    const ordered = await this.strategy.order(this.registry.names.filter((name) => switches.isEnabled(name)));
     return ordered.map((name) => {
       const provider = this.provider(name);
-      return { name, send: (email: OutgoingEmail) => this.send(provider, email) };
+      return { name, send: (email: OutgoingEmail) => this.send(provider, email, switches.pausedForMs(name)) };
     });
   }
 
   async statuses(): Promise<ProviderStatus[]> {
-    const [disabled, scores] = await Promise.all([this.switches.disabled(), this.scores.current(this.registry.names)]);
+    const [switches, scores] = await Promise.all([
+      this.switches.snapshot(this.registry.names),
+      this.scores.current(this.registry.names),
+    ]);
     return Promise.all(
       this.registry.names.map(async (name, index) => ({
         name,
         priority: index + 1,
-        enabled: !disabled.has(name),
-        pausedForMs: await this.switches.pausedForMs(name),
+        enabled: switches.isEnabled(name),
+        pausedForMs: switches.pausedForMs(name),
         breaker: await this.breakers.get(name)!.state(),
         score: Math.round(scores[name] * 1000) / 1000,
         rateLimit: this.rateLimiter.limitOf(name),
@@ -100,8 +102,8 @@ export class ProviderRouter {
     return this.status(name);
   }
 
-  private async send(provider: EmailProvider, email: OutgoingEmail): Promise<SendResult> {
-    const pausedMs = await this.switches.pausedForMs(provider.name);
+  /** `pausedMs`: how long the provider was still paused when this message's routes were read. */
+  private async send(provider: EmailProvider, email: OutgoingEmail, pausedMs: number): Promise<SendResult> {
     if (pausedMs > 0) {
       throw new ProviderSkippedError(provider.name, `paused for ${pausedMs} ms after HTTP 429`, pausedMs);
     }

@@ -1,8 +1,20 @@
 import { Injectable } from '@nestjs/common';
+import type { Result } from 'ioredis';
 import { RedisConnection } from '../redis/redis.module';
 
 /** How many recent calls per provider the success rate and latency are computed over. */
 const WINDOW = 100;
+
+/** KEYS: the provider's list. ARGV: the call (`ok:ms`), the window. */
+const RECORD = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, ARGV[2] - 1)`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mailrouteProviderCall(key: string, call: string, window: number): Result<null, Context>;
+  }
+}
 
 export interface RecentStats {
   /** Calls in the window; 0 before the provider was ever called. */
@@ -16,18 +28,16 @@ export interface RecentStats {
 /** The last calls to each provider, shared by all workers, for the providers listing. */
 @Injectable()
 export class ProviderStatsStore {
-  constructor(private readonly redis: RedisConnection) {}
+  constructor(private readonly redis: RedisConnection) {
+    redis.client.defineCommand('mailrouteProviderCall', { numberOfKeys: 1, lua: RECORD });
+  }
 
-  /** No transaction: the list may hold a call more than the window for a moment, and readers read only the window. */
   async record(provider: string, succeeded: boolean, durationMs: number): Promise<void> {
-    await Promise.all([
-      this.redis.client.lpush(key(provider), `${succeeded ? 1 : 0}:${Math.round(durationMs)}`),
-      this.redis.client.ltrim(key(provider), 0, WINDOW - 1),
-    ]);
+    await this.redis.client.mailrouteProviderCall(key(provider), `${succeeded ? 1 : 0}:${Math.round(durationMs)}`, WINDOW);
   }
 
   async recent(provider: string): Promise<RecentStats> {
-    const entries = (await this.redis.client.lrange(key(provider), 0, WINDOW - 1)).map((entry) => entry.split(':').map(Number));
+    const entries = (await this.redis.client.lrange(key(provider), 0, -1)).map((entry) => entry.split(':').map(Number));
     if (entries.length === 0) return { calls: 0, successRate: null, meanLatencyMs: null };
     const successes = entries.filter(([ok]) => ok === 1).length;
     const totalMs = entries.reduce((sum, [, ms]) => sum + ms, 0);

@@ -1,8 +1,42 @@
 import { Injectable } from '@nestjs/common';
+import type { Result } from 'ioredis';
 import { RedisConnection } from '../redis/redis.module';
 
 const DISABLED = 'mailroute:providers:disabled';
 const pauseKey = (name: string) => `mailroute:providers:paused:${name}`;
+
+/**
+ * The operator switches and every named provider's pause, read in one step.
+ * KEYS: the disabled set, then each provider's pause key. Returns the disabled names, then each pause's
+ * remaining milliseconds (negative when there is none), in KEYS order.
+ */
+const SNAPSHOT = `
+local pauses = {}
+for k = 2, #KEYS do pauses[k - 1] = redis.call('PTTL', KEYS[k]) end
+return {redis.call('SMEMBERS', KEYS[1]), pauses}`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mailrouteSwitches(keyCount: number, ...keys: string[]): Result<[string[], number[]], Context>;
+  }
+}
+
+/** Which providers were out of rotation when the snapshot was read, and for how long. */
+export class SwitchSnapshot {
+  constructor(
+    private readonly disabledNames: ReadonlySet<string>,
+    private readonly pauses: ReadonlyMap<string, number>,
+  ) {}
+
+  isEnabled(name: string): boolean {
+    return !this.disabledNames.has(name);
+  }
+
+  /** Milliseconds the provider is still paused for; 0 when it is not. */
+  pausedForMs(name: string): number {
+    return Math.max(0, this.pauses.get(name) ?? 0);
+  }
+}
 
 /**
  * Which providers are out of rotation, kept in Redis so every worker obeys at once: switched off by an
@@ -10,10 +44,15 @@ const pauseKey = (name: string) => `mailroute:providers:paused:${name}`;
  */
 @Injectable()
 export class ProviderSwitchStore {
-  constructor(private readonly redis: RedisConnection) {}
+  constructor(private readonly redis: RedisConnection) {
+    redis.client.defineCommand('mailrouteSwitches', { lua: SNAPSHOT });
+  }
 
-  async disabled(): Promise<Set<string>> {
-    return new Set(await this.redis.client.smembers(DISABLED));
+  /** One command however many providers: a delivery reads this for every message. */
+  async snapshot(names: readonly string[]): Promise<SwitchSnapshot> {
+    const keys = [DISABLED, ...names.map(pauseKey)];
+    const [disabled, pauses] = await this.redis.client.mailrouteSwitches(keys.length, ...keys);
+    return new SwitchSnapshot(new Set(disabled), new Map(names.map((name, index) => [name, pauses[index]])));
   }
 
   async disable(name: string): Promise<void> {
@@ -26,10 +65,5 @@ export class ProviderSwitchStore {
 
   async pause(name: string, ms: number): Promise<void> {
     await this.redis.client.set(pauseKey(name), '1', 'PX', Math.max(1, Math.round(ms)));
-  }
-
-  /** Milliseconds the provider is still paused for; 0 when it is not. */
-  async pausedForMs(name: string): Promise<number> {
-    return Math.max(0, await this.redis.client.pttl(pauseKey(name)));
   }
 }
