@@ -61,6 +61,7 @@ export class MailService {
     this.defaultFrom = config.mail.defaultFrom === undefined ? undefined : defaultSender(config.mail.defaultFrom);
     this.allowedFrom = config.security.allowedFrom;
     this.attachmentsMaxBytes = config.mail.attachmentsMaxBytes;
+    store.enableStagingOn(queue.client);
   }
 
   /**

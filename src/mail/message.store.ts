@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
 import type { ChainableCommander, Result } from 'ioredis';
 import { AppConfig } from '../config/config.module';
 import type { Attachment, OutgoingEmail } from '../providers/providers.module';
@@ -80,6 +81,12 @@ for k = 5, #KEYS do
 end
 return 1`;
 
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mailrouteCreate(keyCount: number, ...keysThenArgs: (string | number)[]): Result<0 | 1, Context>;
+  }
+}
+
 /** How far one listing request reads into an index looking for matches before it hands back a cursor. */
 const MAX_SCAN = 1000;
 
@@ -123,7 +130,15 @@ export class MessageStore {
   }
 
   /**
-   * Adds the writes that store these messages to the caller's MULTI, so that storing them and queueing
+   * Lets transactions of `client` (the queue's connection) carry stage()'s writes: defines the create
+   * script there, so that it travels as its SHA1 rather than its text after the first time.
+   */
+  enableStagingOn(client: Redis): void {
+    client.defineCommand('mailrouteCreate', { lua: CREATE });
+  }
+
+  /**
+   * Adds the writes that store these messages to the caller's MULTI (on a client enableStagingOn() prepared), so that storing them and queueing
    * them happen in one step: a message is never stored without its job, nor queued without its record.
    */
   stage(multi: ChainableCommander, messages: NewMessage[]): EmailRecord[] {
@@ -148,7 +163,7 @@ export class MessageStore {
       const score = Date.parse(now);
       const streamOn = this.stream.enabled ? '1' : '0';
       const args = [this.ttlSeconds, email.id, score, this.index.oldestKept(score), created, bytes, streamOn, ...fields];
-      multi.eval(CREATE, keys.length, ...keys, ...args);
+      multi.mailrouteCreate(keys.length, ...keys, ...args);
       return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
     });
   }
