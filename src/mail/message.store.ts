@@ -177,19 +177,25 @@ export class MessageStore {
   /**
    * Messages matching the query, newest first. `next` is where to continue when the index may hold
    * more (a full page, or a long stretch without matches); undefined when the listing is complete.
+   * Records are read as many at a time as could still fit on the page, in one round trip.
    */
   async list(query: ListQuery): Promise<{ records: EmailRecord[]; next?: Cursor }> {
     const key = this.index.keyFor(query);
+    const entries = this.index.newestFirst(key, query.since, query.until, query.cursor)[Symbol.asyncIterator]();
     const records: EmailRecord[] = [];
     let scanned = 0;
     let last: Cursor | undefined;
-    for await (const entry of this.index.newestFirst(key, query.since, query.until, query.cursor)) {
+    let pending = await entries.next();
+    while (!pending.done) {
       if (records.length === query.limit || scanned === MAX_SCAN) return { records, next: last };
-      scanned += 1;
-      last = entry;
-      const record = await this.find(entry.id);
-      if (!record) await this.index.forget(key, entry.id);
-      else if (matches(record, query)) records.push(record);
+      const chunk: Cursor[] = [];
+      const room = Math.min(query.limit - records.length, MAX_SCAN - scanned);
+      for (; !pending.done && chunk.length < room; pending = await entries.next()) chunk.push(pending.value);
+      const found = await Promise.all(chunk.map((entry) => this.find(entry.id)));
+      await Promise.all(chunk.filter((_, i) => !found[i]).map((entry) => this.index.forget(key, entry.id)));
+      records.push(...found.filter((record): record is EmailRecord => record !== undefined && matches(record, query)));
+      scanned += chunk.length;
+      last = chunk[chunk.length - 1];
     }
     return { records };
   }
