@@ -86,6 +86,18 @@ describe('provider event webhooks and the suppression list', () => {
     await send({ ...message('gone@example.com'), allowSuppressed: true }).expect(403);
     await send({ ...message('gone@example.com'), allowSuppressed: true }, admin).expect(202);
 
+    // A batch's items are looked up together; each refusal belongs to the item that named the address.
+    const batch = await app.http
+      .post('/v1/emails/batch')
+      .set('Authorization', sender.bearer)
+      .send([message('ann@example.com'), { ...message('bob@example.com'), bcc: 'GONE@example.com' }, message('Gone@Example.com')])
+      .expect(202);
+    expect(batch.body.map(({ index, id, errors }: { index: number; id?: string; errors?: string[] }) => [index, id ? 'id' : errors])).toEqual([
+      [0, 'id'],
+      [1, [expect.stringMatching(/^bcc gone@example.com is on the suppression list/)]],
+      [2, [expect.stringMatching(/^to gone@example.com is on the suppression list/)]],
+    ]);
+
     await app.http.delete('/v1/suppressions/gone@example.com').set('Authorization', admin.bearer).expect(204);
     await app.http.delete('/v1/suppressions/gone@example.com').set('Authorization', admin.bearer).expect(404);
     await send(message('gone@example.com')).expect(202);

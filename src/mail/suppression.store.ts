@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { RedisConnection } from '../redis/redis.module';
 
 export interface Suppression {
@@ -12,11 +13,21 @@ export interface Suppression {
 }
 
 const KEY = 'mailroute:suppressions';
+/** Addresses per HMGET at most, however many lookups arrive together. */
+const MAX_LOOKUP = 1000;
 
 /** Addresses mailroute will not send to: hard bounces and spam complaints, reported by the providers. */
 @Injectable()
 export class SuppressionStore {
-  constructor(private readonly redis: RedisConnection) {}
+  /**
+   * Lookups made in the same tick (every item of a batch, concurrent requests) go to Redis as one HMGET.
+   * Nothing is cached: an address suppressed a moment ago is refused at once.
+   */
+  private readonly lookups: DataLoader<string, string | null>;
+
+  constructor(private readonly redis: RedisConnection) {
+    this.lookups = new DataLoader((emails) => this.redis.client.hmget(KEY, ...emails), { cache: false, maxBatchSize: MAX_LOOKUP });
+  }
 
   async add(entry: Omit<Suppression, 'createdAt'>): Promise<void> {
     const email = entry.email.toLowerCase();
@@ -30,8 +41,10 @@ export class SuppressionStore {
   /** The suppressed ones among `emails`. */
   async among(emails: string[]): Promise<Suppression[]> {
     if (emails.length === 0) return [];
-    const found = await this.redis.client.hmget(KEY, ...emails.map((email) => email.toLowerCase()));
-    return found.filter((entry): entry is string => entry !== null).map((entry) => JSON.parse(entry) as Suppression);
+    const found = await this.lookups.loadMany(emails.map((email) => email.toLowerCase()));
+    const failure = found.find((entry): entry is Error => entry instanceof Error);
+    if (failure) throw failure;
+    return found.filter((entry): entry is string => typeof entry === 'string').map((entry) => JSON.parse(entry) as Suppression);
   }
 
   async all(): Promise<Suppression[]> {
