@@ -46,15 +46,6 @@ for i = 11, #ARGV do
 end
 return status`;
 
-/** TRANSITION as a command of the store's client: sent by its SHA1, not its text, after the first time. */
-const TRANSITION_COMMAND = 'mailrouteTransition';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    mailrouteTransition(...keysThenArgs: (string | number)[]): Result<TransitionReply, Context>;
-  }
-}
-
 type TransitionReply = EmailStatus | null | [EmailStatus, string[], string[], string | null];
 
 /**
@@ -81,8 +72,13 @@ for k = 5, #KEYS do
 end
 return 1`;
 
+/**
+ * The scripts as commands of the clients that run them: after its first use on a connection, a script
+ * travels as its SHA1 (EVALSHA) rather than its text.
+ */
 declare module 'ioredis' {
   interface RedisCommander<Context> {
+    mailrouteTransition(...keysThenArgs: (string | number)[]): Result<TransitionReply, Context>;
     mailrouteCreate(keyCount: number, ...keysThenArgs: (string | number)[]): Result<0 | 1, Context>;
   }
 }
@@ -126,20 +122,18 @@ export class MessageStore {
     config: AppConfig,
   ) {
     this.ttlSeconds = config.mail.retentionDays * SECONDS_PER_DAY;
-    redis.client.defineCommand(TRANSITION_COMMAND, { numberOfKeys: 6, lua: TRANSITION });
+    redis.client.defineCommand('mailrouteTransition', { numberOfKeys: 6, lua: TRANSITION });
   }
 
-  /**
-   * Lets transactions of `client` (the queue's connection) carry stage()'s writes: defines the create
-   * script there, so that it travels as its SHA1 rather than its text after the first time.
-   */
+  /** Lets transactions of `client` (the queue's connection) carry stage()'s writes: defines its script there. */
   enableStagingOn(client: Redis): void {
     client.defineCommand('mailrouteCreate', { lua: CREATE });
   }
 
   /**
-   * Adds the writes that store these messages to the caller's MULTI (on a client enableStagingOn() prepared), so that storing them and queueing
-   * them happen in one step: a message is never stored without its job, nor queued without its record.
+   * Adds the writes that store these messages to the caller's MULTI (on a client enableStagingOn()
+   * prepared), so that storing them and queueing them happen in one step: a message is never stored
+   * without its job, nor queued without its record.
    */
   stage(multi: ChainableCommander, messages: NewMessage[]): EmailRecord[] {
     const now = new Date().toISOString();
