@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import request from 'supertest';
 import { FakeWorld } from './support/fake-world';
 import { pollUntil } from './support/poll';
@@ -234,4 +235,30 @@ describe('provider switches reach a worker in another OS process', () => {
       await other.stop();
     }
   }, 90_000);
+});
+
+describe('a provider call whose outcome cannot be recorded', () => {
+  let app: TestApp;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    await world.reset();
+    app = await startApp();
+    redis = new Redis(world.redis.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await app?.close();
+  });
+
+  it('still is the send the provider accepted, not a failure to fail over from', async () => {
+    // A key of the wrong type makes the statistics write fail after SendGrid has accepted the message.
+    await redis.set('mailroute:providers:stats:sendgrid', 'not a list');
+    const { body } = await app.send(message).expect(202);
+    const email = await app.waitForStatus(body.id, ['sent', 'failed']);
+
+    expect(email).toMatchObject({ status: 'sent', provider: 'sendgrid' });
+    expect(email.attempts.map((attempt: { provider: string }) => attempt.provider)).toEqual(['sendgrid']);
+    expect(mailgun.received).toHaveLength(0);
+  });
 });

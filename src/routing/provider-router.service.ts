@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { TimeoutError, withTimeout } from '../common/with-timeout';
 import { AppConfig } from '../config/config.module';
 import {
@@ -39,6 +39,7 @@ export interface ProviderStatus {
  */
 @Injectable()
 export class ProviderRouter {
+  private readonly logger = new Logger(ProviderRouter.name);
   private readonly breakers: Map<string, SharedCircuitBreaker>;
   private readonly sendTimeoutMs: number;
 
@@ -133,11 +134,15 @@ export class ProviderRouter {
     }
   }
 
+  /**
+   * Best effort: the provider has answered, and failing to note how must not change the answer (a send
+   * it accepted taken for a failure would go to the next provider too).
+   */
   private async recordOutcome(name: string, providerWorked: boolean, started: number): Promise<void> {
     await Promise.all([
       this.stats.record(name, providerWorked, performance.now() - started),
       this.scores.record(name, providerWorked),
-    ]);
+    ]).catch((error: Error) => this.logger.warn(`${name}: the call's outcome was not recorded: ${error.message}`));
   }
 
   private async status(name: string): Promise<ProviderStatus> {
