@@ -5,12 +5,15 @@
  * Bull's queue.add with 100 in flight. The ratios are the figures to compare across machines; the two the
  * goals name (single accept against the no-work route, batch against Bull's add) are the median of PAIRS
  * measurements taken in alternation, since one busy moment on a shared machine moves a single pair by
- * ten points. Prints a table and writes bench/results.json.
+ * ten points. Also the CPU time each accepted email costs the API process and Redis (at 50 connections,
+ * for the batch and for Bull's add), which says which of the two bounds a rate. Prints tables and writes
+ * bench/results.json.
  *
  *   npm run bench:accept            (DURATION=5 seconds per row, PAIRS=3 by default)
  */
 import autocannon from 'autocannon';
 import Queue from 'bull';
+import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +22,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort, RedisServerProcess } from '../src/redis/redis-server.process';
 import { ServiceProcess } from '../test/support/service-process';
+import { redisCpuSeconds } from './cpu-time';
+import { scrapeMetrics } from './metrics-scrape';
 import { saveResults } from './results-file';
 
 const DURATION_S = Number(process.env.DURATION ?? 5);
@@ -38,6 +43,15 @@ interface Row {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** Emails in the 2xx answers: what the CPU used during the row is divided by. */
+  emailsAccepted: number;
+}
+
+/** CPU time per accepted email, of the process that accepted it and of Redis. */
+interface CpuRow {
+  target: string;
+  processUsPerEmail: number;
+  redisUsPerEmail: number;
 }
 
 /** Requests carry an API key, as in production: key checks are part of what is measured. */
@@ -62,7 +76,41 @@ async function load(target: string, url: string, connections: number, body: unkn
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
+    emailsAccepted: result['2xx'] * emailsPerRequest,
   };
+}
+
+/**
+ * CPU time per accepted email of the process that accepted it and of Redis, over the rows it measures.
+ * Holds up better than requests per second on a busy machine, and Redis runs one thread: its time per
+ * email bounds the accept rate whatever the API process does.
+ */
+class CpuMeter {
+  readonly rows: CpuRow[] = [];
+
+  constructor(private readonly redis: Redis) {}
+
+  async measure(processCpuSeconds: () => Promise<number>, run: () => Promise<Row>): Promise<Row> {
+    const [processBefore, redisBefore] = await Promise.all([processCpuSeconds(), redisCpuSeconds(this.redis)]);
+    const row = await run();
+    const [processAfter, redisAfter] = await Promise.all([processCpuSeconds(), redisCpuSeconds(this.redis)]);
+    const perEmail = (seconds: number) => Math.round((seconds / row.emailsAccepted) * 1e6);
+    this.rows.push({
+      target: row.connections ? `${row.target}, ${row.connections} connections` : row.target,
+      processUsPerEmail: perEmail(processAfter - processBefore),
+      redisUsPerEmail: perEmail(redisAfter - redisBefore),
+    });
+    return row;
+  }
+}
+
+async function serviceCpuSeconds(service: ServiceProcess): Promise<number> {
+  return (await scrapeMetrics(service.url))('process_cpu_seconds_total');
+}
+
+function ownCpuSeconds(): Promise<number> {
+  const { user, system } = process.cpuUsage();
+  return Promise.resolve((user + system) / 1e6);
 }
 
 /** The floor: what Node's HTTP server does on this machine when answering costs nothing. */
@@ -76,24 +124,36 @@ async function startBareServer(port: number): Promise<ChildProcess> {
   return child;
 }
 
-/** The other floor: Bull's own enqueue rate with BULL_IN_FLIGHT adds outstanding. */
-async function bullAddRate(redisUrl: string): Promise<number> {
+const BULL_TARGET = `Bull queue.add, ${BULL_IN_FLIGHT} in flight`;
+
+/**
+ * The other floor: Bull's own enqueue rate with BULL_IN_FLIGHT adds outstanding, as a row. `meter`
+ * brackets the adds alone (not the clean-up), for CpuMeter.
+ */
+async function bullAddRow(redisUrl: string, meter = (adds: () => Promise<Row>) => adds()): Promise<Row> {
   const queue = new Queue('bench', redisUrl);
-  const deadline = Date.now() + DURATION_S * 1000;
-  let added = 0;
-  const adder = async () => {
-    while (Date.now() < deadline) {
-      await queue.add({ id: String(added) }, { removeOnComplete: true });
-      added += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: BULL_IN_FLIGHT }, adder));
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return Math.round(added / DURATION_S);
+  await queue.isReady();
+  try {
+    return await meter(async () => {
+      const deadline = Date.now() + DURATION_S * 1000;
+      let added = 0;
+      const adder = async () => {
+        while (Date.now() < deadline) {
+          await queue.add({ id: String(added) }, { removeOnComplete: true });
+          added += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: BULL_IN_FLIGHT }, adder));
+      const rate = Math.round(added / DURATION_S);
+      return { target: BULL_TARGET, connections: 0, requestsPerSecond: rate, emailsPerSecond: rate, p50Ms: 0, p99Ms: 0, errors: 0, emailsAccepted: added };
+    });
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
 }
 
-function print(rows: Row[], ratios: Record<string, number>): void {
+function print(rows: Row[], cpuRows: CpuRow[], ratios: Record<string, number>): void {
   console.log('\n| target | connections | req/s | emails/s | p50 ms | p99 ms | errors |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) {
@@ -101,6 +161,8 @@ function print(rows: Row[], ratios: Record<string, number>): void {
       `| ${row.target} | ${row.connections} | ${row.requestsPerSecond} | ${row.emailsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} |`,
     );
   }
+  console.log('\n| CPU per accepted email (per answer for the no-work route) | accepting process µs | Redis µs |\n| --- | --- | --- |');
+  for (const row of cpuRows) console.log(`| ${row.target} | ${row.processUsPerEmail} | ${row.redisUsPerEmail} |`);
   console.log('\n| ratio | value |\n| --- | --- |');
   for (const [name, value] of Object.entries(ratios)) console.log(`| ${name} | ${(value * 100).toFixed(0)}% |`);
 }
@@ -147,17 +209,21 @@ async function main(): Promise<void> {
   const barePort = await freePort();
   const bare = await startBareServer(barePort);
   const service = await startService(redis.url, join(dataDir, 'outbox'));
+  const redisClient = new Redis(redis.url);
+  const cpu = new CpuMeter(redisClient);
+  const ofService = () => serviceCpuSeconds(service);
   try {
     const rows: Row[] = [];
     for (const connections of [1, 50, 200]) {
+      const metered = (run: () => Promise<Row>) => (connections === 50 ? cpu.measure(ofService, run) : run());
       rows.push(await load('bare node:http 202', `http://127.0.0.1:${barePort}/`, connections, email));
-      rows.push(await load(NEST_NOOP, `${service.url}/v1/bench/noop`, connections, email));
-      rows.push(await load('POST /v1/emails', `${service.url}/v1/emails`, connections, email));
+      rows.push(await metered(() => load(NEST_NOOP, `${service.url}/v1/bench/noop`, connections, email)));
+      rows.push(await metered(() => load('POST /v1/emails', `${service.url}/v1/emails`, connections, email)));
     }
     const batch = Array.from({ length: BATCH_SIZE }, () => email);
-    rows.push(await load(`POST /v1/emails/batch (${BATCH_SIZE})`, `${service.url}/v1/emails/batch`, 10, batch, BATCH_SIZE));
-    const bullRate = await bullAddRate(redis.url);
-    rows.push({ target: `Bull queue.add, ${BULL_IN_FLIGHT} in flight`, connections: 0, requestsPerSecond: bullRate, emailsPerSecond: bullRate, p50Ms: 0, p99Ms: 0, errors: 0 });
+    const batchTarget = `POST /v1/emails/batch (${BATCH_SIZE})`;
+    rows.push(await cpu.measure(ofService, () => load(batchTarget, `${service.url}/v1/emails/batch`, 10, batch, BATCH_SIZE)));
+    rows.push(await bullAddRow(redis.url, (adds) => cpu.measure(ownCpuSeconds, adds)));
     const pairs = {
       single: await pairedRatios(
         async () => (await load('POST /v1/emails', `${service.url}/v1/emails`, 50, email)).requestsPerSecond,
@@ -165,25 +231,33 @@ async function main(): Promise<void> {
       ),
       batch: await pairedRatios(
         async () => (await load('batch', `${service.url}/v1/emails/batch`, 10, batch, BATCH_SIZE)).emailsPerSecond,
-        () => bullAddRate(redis.url),
+        async () => (await bullAddRow(redis.url)).emailsPerSecond,
       ),
     };
     await service.stop();
     rows.push(...(await fsyncAlwaysRows(dataDir, batch)));
 
     const at50 = (target: string) => rows.find((row) => row.target === target && row.connections === 50)!;
+    const cpuOf = (target: string) => cpu.rows.find((row) => row.target === target)!;
+    const redisCeiling = 1e6 / cpuOf(`${batchTarget}, 10 connections`).redisUsPerEmail;
     const ratios = {
       [`single accept / no-work route of the same app, 50 connections, median of ${PAIRS} pairs`]: median(pairs.single),
+      'single accept / no-work route, by API CPU per request, 50 connections':
+        cpuOf(`${NEST_NOOP}, 50 connections`).processUsPerEmail / cpuOf('POST /v1/emails, 50 connections').processUsPerEmail,
       'single accept / bare node:http, 50 connections':
         at50('POST /v1/emails').requestsPerSecond / at50('bare node:http 202').requestsPerSecond,
       [`batch accept (emails/s) / Bull add rate, median of ${PAIRS} pairs`]: median(pairs.batch),
+      'most batch accept could reach with Redis at 100% of a core / Bull add rate':
+        redisCeiling / rows.find((row) => row.target === BULL_TARGET)!.emailsPerSecond,
       'single accept, appendfsync always / everysec': at50('POST /v1/emails, appendfsync always').requestsPerSecond / at50('POST /v1/emails').requestsPerSecond,
     };
-    print(rows, ratios);
+    print(rows, cpu.rows, ratios);
     const percent = (values: number[]) => values.map((value) => `${(value * 100).toFixed(0)}%`).join(', ');
     console.log(`\nThe pairs: single accept / no-work route ${percent(pairs.single)}; batch / Bull add ${percent(pairs.batch)}`);
-    saveResults('accept', { durationS: DURATION_S, rows, ratios, pairs });
+    console.log(`Redis alone caps batch accept at ${Math.round(redisCeiling)} emails/s on this machine.`);
+    saveResults('accept', { durationS: DURATION_S, rows, cpu: cpu.rows, ratios, pairs });
   } finally {
+    redisClient.disconnect();
     await service.stop();
     bare.kill();
     await redis.stop();
