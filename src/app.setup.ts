@@ -1,6 +1,6 @@
 import { INestApplication, RawBodyRequest as NestRawBodyRequest, ValidationPipe } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
@@ -12,8 +12,20 @@ import { probesOnly } from './probes-only.middleware';
 type RawBodyRequest = NestRawBodyRequest<IncomingMessage>;
 
 /**
+ * The Express instance the application is created on. Routing is case-sensitive so that a path matches
+ * a route only as the route is written (`/V1/emails` is no route at all). It has to be set before
+ * anything touches Express's router, which reads the setting once, when it is created.
+ */
+export function createHttpAdapter(): ExpressAdapter {
+  const adapter = new ExpressAdapter();
+  adapter.enable('case sensitive routing');
+  return adapter;
+}
+
+/**
  * Everything the HTTP application needs beyond its modules; shared by main.ts and the e2e tests so that
- * tests exercise the same pipeline users get. The app must be created with `bodyParser: false`.
+ * tests exercise the same pipeline users get. The app must be created on
+ * createHttpAdapter() with `bodyParser: false`.
  */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);

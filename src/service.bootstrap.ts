@@ -2,7 +2,7 @@ import { Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { configureApp } from './app.setup';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { AppConfig, servesApi } from './config/config.module';
 import { startupSummary } from './startup-summary';
 
@@ -11,7 +11,7 @@ import { startupSummary } from './startup-summary';
  * reference route to it, so both are measured through the very same pipeline.
  */
 export async function startService(rootModule: Type): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, createHttpAdapter(), {
     bodyParser: false,
     abortOnError: false,
     bufferLogs: true,

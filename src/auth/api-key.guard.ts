@@ -7,18 +7,18 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeyRegistry } from './api-key.registry';
-import { AuthenticatedRequest } from './caller.decorator';
+import type { AuthenticatedRequest } from './caller.decorator';
 import { LOCAL_OPERATOR, Scope, grants } from './principal';
+import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_SCOPE } from './require-scope.decorator';
 
-/** Everything under /v1 is the API; health and docs stay open for probes and for reading. */
-export const isApiPath = (path: string) => path === '/v1' || path.startsWith('/v1/');
-
-const UNAUTHORIZED = 'A valid API key is required: send it as "Authorization: Bearer <key>".';
+export const UNAUTHORIZED = 'A valid API key is required: send it as "Authorization: Bearer <key>".';
 
 /**
- * Requires an API key with the route's scope on every /v1 route (`send`, or what @RequireScope says).
- * 401 and 403 bodies say what is needed, never which keys exist.
+ * Requires an API key on every route that is not marked @Public(), with the `send` scope or what
+ * @RequireScope says. The decision is the route's, never the request path's: a path spelled another
+ * way reaches the same handler and so the same check. 401 and 403 bodies say what is needed, never
+ * which keys exist.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -28,9 +28,10 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const needed = this.reflector.getAllAndOverride<Scope>(REQUIRED_SCOPE, targets) ?? 'send';
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const needed = this.requiredScope(context, request.path);
-    if (!needed) return true;
     if (!this.keys.enabled) {
       request.principal = LOCAL_OPERATOR;
       return true;
@@ -42,15 +43,6 @@ export class ApiKeyGuard implements CanActivate {
     }
     request.principal = principal;
     return true;
-  }
-
-  private requiredScope(context: ExecutionContext, path: string): Scope | undefined {
-    const declared = this.reflector.getAllAndOverride<Scope | 'none'>(REQUIRED_SCOPE, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (declared === 'none') return undefined;
-    return declared ?? (isApiPath(path) ? 'send' : undefined);
   }
 }
 

@@ -11,7 +11,8 @@ import { ApiThrottlerGuard } from './api-throttler.guard';
 export { ApiKeyRegistry } from './api-key.registry';
 export { Caller } from './caller.decorator';
 export { Principal, LOCAL_OPERATOR } from './principal';
-export { AdminOnly, NoApiKey, RequireScope } from './require-scope.decorator';
+export { AdminOnly, RequireScope } from './require-scope.decorator';
+export { IS_PUBLIC, Public } from './public.decorator';
 export { grants } from './principal';
 export { isAllowedSender } from './sender-policy';
 

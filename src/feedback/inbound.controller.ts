@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { NoApiKey } from '../auth/auth.module';
+import { Public } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
 import { ProviderFeedback, ProviderFeedbackRecorder } from '../mail/mail.module';
 import { mailgunFeedback, verifyMailgun } from './mailgun-events';
@@ -27,7 +27,7 @@ const FORGED = 'The webhook signature does not verify.';
 @ApiForbiddenResponse({ description: 'The signature does not verify.' })
 @ApiNotFoundResponse({ description: "The provider's verification key is not configured." })
 @ApiOkResponse({ description: 'How many events were recorded.', schema: { example: { recorded: 1 } } })
-@NoApiKey()
+@Public()
 @Controller('v1/inbound')
 export class InboundController {
   constructor(

@@ -1,12 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { Public } from '../auth/auth.module';
 import { AppConfig, processesJobs } from '../config/config.module';
 import { ProvidersHealthIndicator } from './providers.health';
 import { RedisHealthIndicator } from './redis.health';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

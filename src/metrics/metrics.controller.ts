@@ -1,11 +1,13 @@
 import { Controller, Get, Header, NotFoundException, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
 import { MetricsRegistry } from './metrics.registry';
 
-/** Prometheus scrape endpoint; outside /v1, so like the probes it needs no API key and is not throttled. */
+/** Prometheus scrape endpoint: like the probes it needs no API key and is not throttled (METRICS_ENABLED turns it off). */
 @ApiExcludeController()
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(

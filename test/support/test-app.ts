@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/config.module';
 import { LogDestination } from '../../src/logging/logging.module';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -100,7 +100,7 @@ export class TestApp {
       .overrideProvider(ProviderRegistry)
       .useFactory({ factory: () => new ProviderRegistry([...extraProviders, ...createProviders(config)]) })
       .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({
+    const app = moduleRef.createNestApplication<NestExpressApplication>(createHttpAdapter(), {
       bodyParser: false,
       bufferLogs: true,
     });
