@@ -2,6 +2,7 @@ import { INestApplication, RawBodyRequest as NestRawBodyRequest, ValidationPipe 
 import type { IncomingMessage } from 'node:http';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
 import helmet from 'helmet';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
 import { VALIDATION_OPTIONS } from './common/validation-options';
@@ -14,12 +15,12 @@ type RawBodyRequest = NestRawBodyRequest<IncomingMessage>;
 /**
  * The Express instance the application is created on. Routing is case-sensitive so that a path matches
  * a route only as the route is written (`/V1/emails` is no route at all). It has to be set before
- * anything touches Express's router, which reads the setting once, when it is created.
+ * anything touches Express's router, which reads the setting once, when it is created (the adapter's
+ * constructor already does), so the instance is made here; `express` is pinned to the version
+ * @nestjs/platform-express pins.
  */
 export function createHttpAdapter(): ExpressAdapter {
-  const adapter = new ExpressAdapter();
-  adapter.enable('case sensitive routing');
-  return adapter;
+  return new ExpressAdapter(express().enable('case sensitive routing'));
 }
 
 /**
