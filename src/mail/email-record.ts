@@ -57,6 +57,11 @@ export interface AttachmentInfo {
 /** What the store keeps about a message: the message itself, where it is, and how it got there. */
 export interface EmailRecord {
   email: OutgoingEmail;
+  /**
+   * The name of the API key that sent it ('local' without API keys); undefined for messages stored
+   * before owners were recorded, which only admin keys see.
+   */
+  owner?: string;
   status: EmailStatus;
   /** When a scheduled message is due. */
   sendAt?: string;

@@ -113,8 +113,12 @@ export class EmailsController {
   @Get()
   @ApiOkResponse({ type: EmailListDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A filter or the cursor is not valid.' })
-  async list(@Query() query: ListEmailsQueryDto): Promise<EmailListDto> {
-    const { records, nextCursor } = await this.mail.list(query);
+  async list(
+    @Query() query: ListEmailsQueryDto,
+    @Caller() caller: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<EmailListDto> {
+    const { records, nextCursor } = await this.mail.list(query, caller, whileConnected(response));
     return { data: records.map(toEmailDto), nextCursor };
   }
 
@@ -122,29 +126,38 @@ export class EmailsController {
   @Get(':id')
   @ApiOkResponse({ type: EmailDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a mailroute id (a UUID).' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id (or it has expired).' })
-  async find(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<EmailDto> {
-    return toEmailDto(await this.mail.find(id));
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
+  async find(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Caller() caller: Principal): Promise<EmailDto> {
+    return toEmailDto(await this.mail.find(id, caller));
   }
 
   /** Everything that happened to the message, oldest first. */
   @Get(':id/events')
   @ApiOkResponse({ type: [EmailEventDto] })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a mailroute id (a UUID).' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id (or it has expired).' })
-  events(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<EmailEventDto[]> {
-    return this.mail.events(id);
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
+  events(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Caller() caller: Principal): Promise<EmailEventDto[]> {
+    return this.mail.events(id, caller);
   }
 
   /** Cancels a scheduled or queued message. */
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: EmailDto, description: 'Cancelled; it will not be sent.' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id (or it has expired).' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The message is already sending, sent, failed or cancelled.' })
-  async cancel(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<EmailDto> {
-    return toEmailDto(await this.mail.cancel(id));
+  async cancel(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Caller() caller: Principal): Promise<EmailDto> {
+    return toEmailDto(await this.mail.cancel(id, caller));
   }
+}
+
+/** Aborted when the connection closes before the answer is sent: the client has gone. */
+function whileConnected(response: Response): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

@@ -39,6 +39,8 @@ const CONNECT_WAIT_MS = 2_000;
 export const MAX_BATCH = 500;
 const DEFAULT_PAGE = 20;
 const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
+const NOT_READ = 'Messages cannot be read right now: the store is unreachable; try again.';
+const NOT_CANCELLED = 'The message could not be cancelled: the store is unreachable; try again.';
 
 /** Per item of a batch: the accepted message, or why it was refused. */
 export type BatchItemResult = { index: number; id: string; status: string } | { index: number; errors: string[] };
@@ -95,13 +97,19 @@ export class MailService {
     });
   }
 
-  async find(id: string): Promise<EmailRecord> {
-    const record = await this.store.find(id).catch((error: Error) => this.unavailable(error));
-    if (!record) throw new NotFoundException(`No email with id ${id}`);
+  /** The message, when `caller` may see it: its own, or any with the admin scope; 404 alike otherwise. */
+  async find(id: string, caller: Principal): Promise<EmailRecord> {
+    const record = await this.store.find(id).catch((error: Error) => this.unreadable(error));
+    if (!record || !mayAccess(caller, record)) throw new NotFoundException(`No email with id ${id}`);
     return record;
   }
 
-  async list(query: ListEmailsQueryDto): Promise<{ records: EmailRecord[]; nextCursor: string | null }> {
+  /** A send key lists its own messages, from its own indexes; an admin key lists everyone's. */
+  async list(
+    query: ListEmailsQueryDto,
+    caller: Principal,
+    signal?: AbortSignal,
+  ): Promise<{ records: EmailRecord[]; nextCursor: string | null }> {
     const { records, next } = await this.store
       .list({
         status: query.status,
@@ -111,29 +119,32 @@ export class MailService {
         until: query.until ? Date.parse(query.until) : Number.MAX_SAFE_INTEGER,
         limit: query.limit ?? DEFAULT_PAGE,
         cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+        owner: grants(caller.scope, 'admin') ? undefined : caller.name,
+        signal,
       })
       .catch((error: Error) => {
         if (error instanceof HttpException) throw error;
-        return this.unavailable(error);
+        return this.unreadable(error);
       });
     return { records, nextCursor: next ? encodeCursor(next) : null };
   }
 
-  async events(id: string): Promise<EmailEvent[]> {
-    await this.find(id);
-    return this.store.events(id);
+  async events(id: string, caller: Principal): Promise<EmailEvent[]> {
+    await this.find(id, caller);
+    return this.store.events(id).catch((error: Error) => this.unreadable(error));
   }
 
   /** Cancels a scheduled or queued message; 409 once it is sending or done. */
-  async cancel(id: string): Promise<EmailRecord> {
-    const previous = await this.store.cancel(id).catch((error: Error) => this.unavailable(error));
+  async cancel(id: string, caller: Principal): Promise<EmailRecord> {
+    await this.find(id, caller);
+    const previous = await this.store.cancel(id).catch((error: Error) => this.unavailable(error, NOT_CANCELLED));
     if (!previous) throw new NotFoundException(`No email with id ${id}`);
     if (previous !== 'queued' && previous !== 'scheduled') {
       throw new ConflictException(`The email is ${previous} and can no longer be cancelled.`);
     }
     // The job may already be running; it then finds the message cancelled and leaves it alone.
     await (await this.queue.getJob(id))?.remove().catch(() => undefined);
-    return this.find(id);
+    return this.find(id, caller);
   }
 
   /**
@@ -173,7 +184,7 @@ export class MailService {
       throw new ConflictException('This Idempotency-Key was used for a request whose messages can no longer all be accepted.');
     }
     await this.storeAndQueue(messages.map((message, index) => ({ ...message, email: { ...message.email, id: ids[index] } })));
-    const records = await Promise.all(ids.map((id) => this.store.find(id))).catch((error: Error) => this.unavailable(error));
+    const records = await Promise.all(ids.map((id) => this.store.find(id))).catch((error: Error) => this.unreadable(error));
     if (records.every(Boolean)) return records as EmailRecord[];
     throw new ConflictException('A message of this Idempotency-Key has since been removed.');
   }
@@ -240,7 +251,7 @@ export class MailService {
     }
     await this.checkSuppressions(email, body.allowSuppressed === true, caller);
     const due = body.sendAt ? Date.parse(body.sendAt) : undefined;
-    return { email, ...(due && due > Date.now() ? { sendAt: new Date(due).toISOString() } : {}) };
+    return { email, owner: caller.name, ...(due && due > Date.now() ? { sendAt: new Date(due).toISOString() } : {}) };
   }
 
   /** Hard-bounced and complaining addresses are refused, unless an admin key says to send anyway. */
@@ -305,11 +316,21 @@ export class MailService {
     throw new BadRequestException(['from is required (this server has no MAIL_DEFAULT_FROM)']);
   }
 
-  private unavailable(error: Error): never {
+  private unavailable(error: Error, message = NOT_STORED): never {
     this.logger.error(`Redis write failed: ${error.message}`);
-    if (error instanceof NotSentError) throw new NotSentError(NOT_STORED);
-    throw new ServiceUnavailableException(NOT_STORED);
+    if (error instanceof NotSentError) throw new NotSentError(message);
+    throw new ServiceUnavailableException(message);
   }
+
+  private unreadable(error: Error): never {
+    this.logger.error(`Redis read failed: ${error.message}`);
+    throw new ServiceUnavailableException(NOT_READ);
+  }
+}
+
+/** Messages without an owner predate owners and are an admin's only. */
+function mayAccess(caller: Principal, record: EmailRecord): boolean {
+  return grants(caller.scope, 'admin') || (record.owner !== undefined && record.owner === caller.name);
 }
 
 function jobOptions(id: string, sendAt: string | undefined): JobOptions & { jobId: string } {

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
+import type { Result } from 'ioredis';
 import { AppConfig } from '../config/config.module';
 import type { OutgoingEmail } from '../providers/providers.module';
 import { RedisConnection } from '../redis/redis.module';
@@ -20,9 +21,50 @@ export interface IndexFilter {
 }
 
 /**
+ * One page of an index in the listing's total order: creation time, then id, both descending. Entries
+ * of one creation time (a batch shares one) sort by id, so a cursor inside such a group is found by a
+ * binary search over ranks: bounded work however large the group, where reading "everything at this
+ * score" again would not be. Ids are UUIDs of one fixed format, so Lua's string comparison orders them
+ * as Redis does.
+ * KEYS: the index. ARGV: until (ms), since (ms), cursor score ('' for none), cursor id, count.
+ * Returns id, score, id, score...
+ */
+const PAGE_SCRIPT = `
+local key = KEYS[1]
+local start
+if ARGV[3] == '' then
+  start = redis.call('ZCOUNT', key, '(' .. ARGV[1], '+inf')
+else
+  local lo = redis.call('ZCOUNT', key, '(' .. ARGV[3], '+inf')
+  local hi = lo + redis.call('ZCOUNT', key, ARGV[3], ARGV[3])
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if redis.call('ZREVRANGE', key, mid, mid)[1] < ARGV[4] then hi = mid else lo = mid + 1 end
+  end
+  start = lo
+end
+local since = tonumber(ARGV[2])
+local flat = redis.call('ZREVRANGE', key, start, start + tonumber(ARGV[5]) - 1, 'WITHSCORES')
+local page = {}
+for i = 1, #flat, 2 do
+  if tonumber(flat[i + 1]) < since then break end
+  page[#page + 1] = flat[i]
+  page[#page + 1] = flat[i + 1]
+end
+return page`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mailrouteIndexPage(key: string, until: number, since: number, score: string, id: string, count: number): Result<string[], Context>;
+  }
+}
+
+/**
  * Sorted sets of message ids scored by creation time: all messages, per status, per tag and per
- * recipient. The store writes them in the same MULTI or script as the message, so they follow every
- * status change; entries older than the retention are trimmed on write, and ids whose message has
+ * recipient, each kept once for everyone (what an admin key lists) and once per owner (what a send key
+ * lists), so that a listing reads only what its caller may see. The store writes them in the same
+ * script as the message, so they follow every status change; entries older than the retention are
+ * trimmed on write, every index key expires a retention after its last write, and ids whose message has
  * expired are skipped (and removed) on read.
  */
 @Injectable()
@@ -36,17 +78,19 @@ export class MessageIndex {
     config: AppConfig,
   ) {
     this.retentionMs = config.mail.retentionDays * DAY_MS;
+    redis.client.defineCommand('mailrouteIndexPage', { numberOfKeys: 1, lua: PAGE_SCRIPT });
   }
 
-  /** The indexes a new message belongs in. */
-  keysFor(email: OutgoingEmail, status: EmailStatus): string[] {
+  /** The indexes a new message belongs in: everyone's and its owner's. */
+  keysFor(email: OutgoingEmail, status: EmailStatus, owner: string): string[] {
     const recipients = new Set([...email.to, ...email.cc, ...email.bcc].map(({ email: address }) => address.toLowerCase()));
-    return [
-      this.allKey,
-      this.statusPrefix + status,
-      ...email.tags.map((tag) => tagKey(tag)),
-      ...[...recipients].map((address) => recipientKey(address)),
-    ];
+    const filters: IndexFilter[] = [{}, { status }, ...email.tags.map((tag) => ({ tag })), ...[...recipients].map((to) => ({ to }))];
+    return filters.flatMap((filter) => [this.keyFor(filter), this.keyFor(filter, owner)]);
+  }
+
+  /** The status indexes' prefix of an owner's indexes; the store moves entries between them on a status change. */
+  ownerStatusPrefix(owner: string): string {
+    return `${ownerPrefix(owner)}status:`;
   }
 
   /** Entries scored before this are past the retention and trimmed when an index is written. */
@@ -54,34 +98,31 @@ export class MessageIndex {
     return now - this.retentionMs;
   }
 
-  /** The most selective index for a filter; the other criteria are checked on the messages. */
-  keyFor({ status, tag, to }: IndexFilter): string {
-    if (to) return recipientKey(to.toLowerCase());
-    if (tag) return tagKey(tag);
-    if (status) return this.statusPrefix + status;
-    return this.allKey;
+  /**
+   * The most selective index for a filter, among everyone's or, with `owner`, that owner's; the other
+   * criteria are checked on the messages.
+   */
+  keyFor({ status, tag, to }: IndexFilter, owner?: string): string {
+    const prefix = owner === undefined ? 'mailroute:index:' : ownerPrefix(owner);
+    if (to) return `${prefix}to:${to.toLowerCase()}`;
+    if (tag) return `${prefix}tag:${tag}`;
+    if (status) return `${prefix}status:${status}`;
+    return `${prefix}all`;
   }
 
   /**
-   * Ids from `key`, newest first, between `since` and `until` (ms) and after `cursor`, PAGE at a time;
-   * `next()` of the generator's result tells whether the index holds more.
+   * Ids from `key`, newest first (then by id), between `since` and `until` (ms) and after `cursor`,
+   * PAGE at a time; each page costs the same bounded work wherever the cursor stands.
    */
   async *newestFirst(key: string, since: number, until: number, cursor?: Cursor): AsyncGenerator<Cursor> {
-    let max = cursor ? Math.min(cursor.score, until) : until;
-    let skipUpTo = cursor;
+    let after = cursor && cursor.score <= until ? cursor : undefined;
     for (;;) {
-      const flat = await this.redis.client.zrevrangebyscore(key, max, since, 'WITHSCORES', 'LIMIT', 0, PAGE);
-      const entries: Cursor[] = [];
-      for (let i = 0; i < flat.length; i += 2) entries.push({ id: flat[i], score: Number(flat[i + 1]) });
-      for (const entry of entries) {
-        // Same-time entries come in reverse id order; those up to the cursor were on earlier pages.
-        if (skipUpTo && entry.score === skipUpTo.score && entry.id >= skipUpTo.id) continue;
-        yield entry;
+      const flat = await this.redis.client.mailrouteIndexPage(key, until, since, after ? String(after.score) : '', after?.id ?? '', PAGE);
+      for (let i = 0; i < flat.length; i += 2) {
+        after = { id: flat[i], score: Number(flat[i + 1]) };
+        yield after;
       }
-      if (entries.length < PAGE) return;
-      const last = entries[entries.length - 1];
-      skipUpTo = last;
-      max = last.score;
+      if (flat.length < PAGE * 2) return;
     }
   }
 
@@ -102,5 +143,5 @@ export function decodeCursor(value: string): Cursor {
   return { score: Number(score), id };
 }
 
-const tagKey = (tag: string) => `mailroute:index:tag:${tag}`;
-const recipientKey = (address: string) => `mailroute:index:to:${address}`;
+/** API key names are letters, digits and `_.-` (see API_KEYS), so an owner cannot reach into another's keys. */
+const ownerPrefix = (owner: string) => `mailroute:index:owner:${owner}:`;

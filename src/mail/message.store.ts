@@ -12,18 +12,20 @@ const SECONDS_PER_DAY = 86_400;
 
 /**
  * Moves a message to `target` only from one of the listed statuses, setting `fields`, appending the
- * event (and the attempt, when one is given) and moving the message between the status indexes, all
- * in one step: the one place where two parties (a worker and a cancel request) can race for a message.
+ * event (and the attempt, when one is given) and moving the message between the status indexes
+ * (everyone's and its owner's), all in one step: the one place where two parties (a worker and a cancel
+ * request) can race for a message.
  * KEYS: record, events, attempts, attachment bytes, the all-messages index, the event stream.
  * ARGV: target, updatedAt, event, ttl, fields (JSON), id, status index prefix, stream on ('1'/'0'),
- * attempt ('' for none), read back ('1'/'0'), allowed statuses...
+ * attempt ('' for none), read back ('1'/'0'), the owner's status index prefix with `{owner}` for the
+ * owner, allowed statuses...
  * Returns the status the message had (false when there is no such message); after a move with read
  * back on, that status with the message as it is now: its fields, its attempts and its attachment bytes.
  */
 const TRANSITION = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
-for i = 11, #ARGV do
+for i = 12, #ARGV do
   if status == ARGV[i] then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
     for field, value in pairs(cjson.decode(ARGV[5])) do redis.call('HSET', KEYS[1], field, value) end
@@ -35,8 +37,14 @@ for i = 11, #ARGV do
     for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
     local score = redis.call('ZSCORE', KEYS[5], ARGV[6])
     if score then
-      redis.call('ZREM', ARGV[7] .. status, ARGV[6])
-      redis.call('ZADD', ARGV[7] .. ARGV[1], score, ARGV[6])
+      local prefixes = {ARGV[7]}
+      local owner = redis.call('HGET', KEYS[1], 'owner')
+      if owner then prefixes[2] = string.gsub(ARGV[11], '{owner}', owner) end
+      for _, prefix in ipairs(prefixes) do
+        redis.call('ZREM', prefix .. status, ARGV[6])
+        redis.call('ZADD', prefix .. ARGV[1], score, ARGV[6])
+        redis.call('EXPIRE', prefix .. ARGV[1], ARGV[4])
+      end
     end
     if ARGV[10] == '1' then
       return {status, redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[3], 0, -1), redis.call('GET', KEYS[4])}
@@ -51,7 +59,7 @@ type TransitionReply = EmailStatus | null | [EmailStatus, string[], string[], st
 /**
  * Stores a new message: its record, its first event (on the event stream too, when it is on), its
  * attachments' bytes (when it has any) and its entries in the indexes, trimming entries older than the
- * retention. Nothing happens when the message exists already, so writing it again is harmless. One
+ * retention and keeping every index key for a retention after its last write. Nothing happens when the message exists already, so writing it again is harmless. One
  * command on the wire for what would otherwise be a dozen, on the accept path where every command costs.
  * KEYS: record, events, attachment bytes, event stream, indexes...
  * ARGV: ttl, id, score, trim-before score, created event, attachment bytes ('' for none), stream on
@@ -69,6 +77,7 @@ end
 for k = 5, #KEYS do
   redis.call('ZADD', KEYS[k], ARGV[3], ARGV[2])
   redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', '(' .. ARGV[4])
+  redis.call('EXPIRE', KEYS[k], ARGV[1])
 end
 return 1`;
 
@@ -92,6 +101,10 @@ export interface ListQuery extends IndexFilter {
   until: number;
   limit: number;
   cursor?: Cursor;
+  /** Only this API key's messages; undefined lists everyone's. */
+  owner?: string;
+  /** Ends the reading early (with what was found so far) when the caller has gone. */
+  signal?: AbortSignal;
 }
 
 /** A message taken for sending: its record, and the email with its attachments' bytes. */
@@ -102,6 +115,8 @@ export interface ClaimedMessage {
 
 export interface NewMessage {
   email: OutgoingEmail;
+  /** The name of the API key that sent it: only that key (or an admin key) sees it. */
+  owner: string;
   /** ISO time a scheduled message is due; absent for one to send now. */
   sendAt?: string;
 }
@@ -137,7 +152,7 @@ export class MessageStore {
    */
   stage(multi: ChainableCommander, messages: NewMessage[]): EmailRecord[] {
     const now = new Date().toISOString();
-    return messages.map(({ email, sendAt }): EmailRecord => {
+    return messages.map(({ email, owner, sendAt }): EmailRecord => {
       const status: EmailStatus = sendAt ? 'scheduled' : 'queued';
       const { attachments, ...rest } = email;
       const infos = attachments.map(infoOf);
@@ -145,6 +160,7 @@ export class MessageStore {
         ['email', JSON.stringify(rest)],
         ['attachments', JSON.stringify(infos)],
         ['status', status],
+        ['owner', owner],
         ['createdAt', now],
         ['updatedAt', now],
         ...(sendAt ? [['sendAt', sendAt]] : []),
@@ -152,13 +168,13 @@ export class MessageStore {
       const created = event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {});
       // The bytes are stored once, apart from the record, and read only by the worker that sends.
       const bytes = attachments.length ? JSON.stringify(attachments.map(toStored)) : '';
-      const indexes = this.index.keysFor(email, status);
+      const indexes = this.index.keysFor(email, status, owner);
       const keys = [recordKey(email.id), eventsKey(email.id), contentKey(email.id), this.stream.key, ...indexes];
       const score = Date.parse(now);
       const streamOn = this.stream.enabled ? '1' : '0';
       const args = [this.ttlSeconds, email.id, score, this.index.oldestKept(score), created, bytes, streamOn, ...fields];
       multi.mailrouteCreate(keys.length, ...keys, ...args);
-      return { email, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
+      return { email, owner, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
     });
   }
 
@@ -171,17 +187,18 @@ export class MessageStore {
   /**
    * Messages matching the query, newest first. `next` is where to continue when the index may hold
    * more (a full page, or a long stretch without matches); undefined when the listing is complete.
-   * Records are read as many at a time as could still fit on the page, in one round trip.
+   * Records are read as many at a time as could still fit on the page, in one round trip. The work is
+   * bounded (MAX_SCAN index entries) and stops early when the caller has gone.
    */
   async list(query: ListQuery): Promise<{ records: EmailRecord[]; next?: Cursor }> {
-    const key = this.index.keyFor(query);
+    const key = this.index.keyFor(query, query.owner);
     const entries = this.index.newestFirst(key, query.since, query.until, query.cursor)[Symbol.asyncIterator]();
     const records: EmailRecord[] = [];
     let scanned = 0;
     let last: Cursor | undefined;
     let pending = await entries.next();
     while (!pending.done) {
-      if (records.length === query.limit || scanned === MAX_SCAN) return { records, next: last };
+      if (records.length === query.limit || scanned === MAX_SCAN || query.signal?.aborted) return { records, next: last };
       const chunk: Cursor[] = [];
       const room = Math.min(query.limit - records.length, MAX_SCAN - scanned);
       for (; !pending.done && chunk.length < room; pending = await entries.next()) chunk.push(pending.value);
@@ -279,6 +296,7 @@ export class MessageStore {
       this.stream.enabled ? '1' : '0',
       attempt ? JSON.stringify(attempt) : '',
       readBack ? '1' : '0',
+      this.index.ownerStatusPrefix('{owner}'),
       ...from,
     );
     return reply ?? undefined;
@@ -296,6 +314,7 @@ export class MessageStore {
 function recordFrom(hash: Record<string, string>, attempts: string[]): EmailRecord {
   return {
     email: { ...(JSON.parse(hash.email) as Omit<OutgoingEmail, 'attachments'>), attachments: [] },
+    owner: hash.owner,
     attachments: JSON.parse(hash.attachments ?? '[]') as AttachmentInfo[],
     status: hash.status as EmailStatus,
     sendAt: hash.sendAt,
@@ -319,9 +338,10 @@ function event(type: EmailEvent['type'], at: string, details: Omit<EmailEvent, '
   return JSON.stringify({ type, at, ...details });
 }
 
-function matches({ status, email }: EmailRecord, filter: IndexFilter): boolean {
+function matches({ status, email, owner }: EmailRecord, filter: ListQuery): boolean {
   const recipients = [...email.to, ...email.cc, ...email.bcc].map(({ email: address }) => address.toLowerCase());
   return (
+    (filter.owner === undefined || owner === filter.owner) &&
     (!filter.status || status === filter.status) &&
     (!filter.tag || email.tags.includes(filter.tag)) &&
     (!filter.to || recipients.includes(filter.to.toLowerCase()))
