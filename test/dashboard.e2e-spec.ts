@@ -60,11 +60,18 @@ describe('queue dashboard, with API_KEYS', () => {
     ['GET', '/admin/queues/static/favicon-32x32.png'],
     ['GET', '/admin/queues/api/queues'],
     ['PUT', '/admin/queues/api/queues/mail/pause'],
-    ['GET', '/ADMIN/Queues/api/queues'],
   ])('answers %s %s without credentials with 401, a Basic challenge and the API error body', async (method, path) => {
     const response = await running.app.http[method === 'GET' ? 'get' : 'put'](path).expect(401);
     expect(response.headers['www-authenticate']).toBe('Basic realm="mailroute"');
     expect(response.body).toEqual(unauthorized);
+  });
+
+  it('is no route under another case of its path (routing is case-sensitive), with or without a key', async () => {
+    for (const path of ['/ADMIN/Queues/api/queues', '/Admin/queues/api/queues', '/admin/QUEUES/api/queues']) {
+      const response = await running.app.http.get(path).expect(404);
+      expect(JSON.stringify(response.body)).not.toContain('"queues"');
+      await running.app.http.get(path).set('Authorization', admin.bearer).expect(404);
+    }
   });
 
   it('refuses a write action before it acts', async () => {
