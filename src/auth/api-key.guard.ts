@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeyRegistry } from './api-key.registry';
+import { soleAuthorization } from './authorization-header';
 import type { AuthenticatedRequest } from './caller.decorator';
 import { LOCAL_OPERATOR, Scope, grants } from './principal';
 import { IS_PUBLIC } from './public.decorator';
@@ -36,7 +37,7 @@ export class ApiKeyGuard implements CanActivate {
       request.principal = LOCAL_OPERATOR;
       return true;
     }
-    const principal = this.keys.authenticate(bearerToken(request.headers.authorization) ?? '');
+    const principal = this.keys.authenticate(bearerToken(request) ?? '');
     if (!principal) throw new UnauthorizedException(UNAUTHORIZED);
     if (!grants(principal.scope, needed)) {
       throw new ForbiddenException(`This API key does not have the ${needed} scope this endpoint needs.`);
@@ -46,7 +47,6 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1];
+function bearerToken(request: AuthenticatedRequest): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(soleAuthorization(request) ?? '')?.[1];
 }

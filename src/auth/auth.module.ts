@@ -9,6 +9,7 @@ import { ApiKeyRegistry } from './api-key.registry';
 import { ApiThrottlerGuard } from './api-throttler.guard';
 
 export { ApiKeyRegistry } from './api-key.registry';
+export { soleAuthorization } from './authorization-header';
 export { Caller } from './caller.decorator';
 export { Principal, LOCAL_OPERATOR } from './principal';
 export { AdminOnly, RequireScope } from './require-scope.decorator';

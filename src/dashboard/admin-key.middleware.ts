@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable, NestMiddleware, UnauthorizedException } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { ApiKeyRegistry, grants } from '../auth/auth.module';
+import { ApiKeyRegistry, grants, soleAuthorization } from '../auth/auth.module';
 
 /** Makes a browser show its login prompt: the user name is ignored, the password is the API key. */
 const CHALLENGE = 'Basic realm="mailroute"';
@@ -20,7 +20,7 @@ export class AdminKeyMiddleware implements NestMiddleware {
 
   use(request: Request, response: Response, next: NextFunction): void {
     if (!this.keys.enabled) return next();
-    const principal = this.keys.authenticate(presentedKey(request.headers.authorization) ?? '');
+    const principal = this.keys.authenticate(presentedKey(soleAuthorization(request)) ?? '');
     if (!principal) {
       response.setHeader('WWW-Authenticate', CHALLENGE);
       throw new UnauthorizedException(UNAUTHORIZED);

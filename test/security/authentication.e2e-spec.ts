@@ -9,9 +9,10 @@ const victim = 'victim@corp.example';
 const message = { from: 'orders@shop.example', to: victim, subject: 'Your invoice', text: 'Hello', metadata: { account: 'A-1' } };
 
 /** A request with its path exactly as written: HTTP clients would normalise `//`, `./` or `%2F`. */
-function raw(port: number, method: string, path: string, authorization?: string): Promise<{ status: number; body: string }> {
+function raw(port: number, method: string, path: string, authorization?: string | string[]): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
+    // Raw headers (to send one twice) leave out the ones Node adds itself, Host among them.
+    const headers = ['host', `127.0.0.1:${port}`, 'content-type', 'application/json', ...[authorization ?? []].flat().flatMap((value) => ['authorization', value])];
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -74,24 +75,54 @@ describe('finding 1: every route needs a key unless it is marked public, however
     await running.app.http.get('/v1/emails/').expect(401);
   });
 
-  it('answers 401 on every route of the API document except the public ones', async () => {
-    const document = (await running.app.http.get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
-    const publicRoutes = /^\/(health\/|v1\/inbound\/)/;
-    const calls = Object.entries(document.paths).flatMap(([path, operations]) =>
-      Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path })),
+  /** Every operation of the API document, with its path made concrete. */
+  async function documentedCalls() {
+    type Operation = { responses: Record<string, { description?: string }> };
+    const document = (await running.app.http.get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>> };
+    return Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path: path.replace('{id}', scheduledId).replace('{name}', 'outbox').replace('{email}', 'someone@example.com'),
+        adminOnly: /admin scope/.test(operation.responses['403']?.description ?? ''),
+      })),
     );
+  }
+
+  it('answers 401 on every route of the API document except the public ones', async () => {
+    const calls = await documentedCalls();
     expect(calls.length).toBeGreaterThan(10);
     for (const { method, path } of calls) {
-      const concrete = path
-        .replace('{id}', scheduledId)
-        .replace('{name}', 'outbox')
-        .replace('{email}', 'someone@example.com');
-      const response = await raw(port, method, concrete);
-      if (publicRoutes.test(concrete.slice(1)) || publicRoutes.test(concrete)) {
-        expect({ method, path, status: response.status }).not.toMatchObject({ status: 401 });
-      } else {
-        expect({ method, path, status: response.status }).toEqual({ method, path, status: 401 });
-      }
+      const { status } = await raw(port, method, path);
+      if (/^\/(health|v1\/inbound)\//.test(path)) expect({ method, path, status }).not.toMatchObject({ status: 401 });
+      else expect({ method, path, status }).toEqual({ method, path, status: 401 });
     }
+  });
+
+  it('refuses a send key every admin route of the API document with 403', async () => {
+    const adminCalls = (await documentedCalls()).filter(({ adminOnly }) => adminOnly);
+    expect(adminCalls.map(({ path }) => path)).toEqual(
+      expect.arrayContaining(['/v1/providers', '/v1/suppressions', '/v1/webhooks/deliveries']),
+    );
+    for (const { method, path } of adminCalls) {
+      const { status } = await raw(port, method, path, sender.bearer);
+      expect({ method, path, status }).toEqual({ method, path, status: 403 });
+    }
+  });
+
+  it.each([
+    ['a bare Bearer', 'Bearer'],
+    ['Bearer and spaces', 'Bearer   '],
+    ['another scheme', `Token ${admin.key}`],
+    ['two tokens', `Bearer ${admin.key} ${admin.key}`],
+    ['two tokens, comma-separated', `Bearer ${admin.key}, Bearer ${admin.key}`],
+    ['duplicate Authorization headers', [admin.bearer, admin.bearer]],
+  ])('answers 401 to %s, on the API and on the queue dashboard', async (_case, authorization) => {
+    expect((await raw(port, 'GET', '/v1/emails', authorization)).status).toBe(401);
+    expect((await raw(port, 'GET', '/admin/queues/api/queues', authorization)).status).toBe(401);
+  });
+
+  it('answers 401 on the API to the key as a Basic password (only the browser dashboard takes that)', async () => {
+    const basic = `Basic ${Buffer.from(`ops:${admin.key}`).toString('base64')}`;
+    expect((await raw(port, 'GET', '/v1/emails', basic)).status).toBe(401);
   });
 });
