@@ -43,9 +43,9 @@ describe('provider event webhooks and the suppression list', () => {
       (event: { type: string }) => event.type,
     );
 
-  /** Posts events the way SendGrid's Signed Event Webhook does. */
+  /** Posts events the way SendGrid's Signed Event Webhook does, each with its own sg_event_id. */
   const postSendGrid = (events: object[], forge = false) => {
-    const body = JSON.stringify(events);
+    const body = JSON.stringify(events.map((event) => ({ sg_event_id: randomBytes(16).toString('base64url'), ...event })));
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = sign('sha256', Buffer.from(timestamp + body), sendgridKeys.privateKey).toString('base64');
     return app.http

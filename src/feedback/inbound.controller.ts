@@ -1,4 +1,5 @@
 import {
+  ConflictException,
   Controller,
   ForbiddenException,
   Headers,
@@ -9,22 +10,50 @@ import {
   RawBodyRequest,
   Req,
 } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
 import { ProviderFeedback, ProviderFeedbackRecorder } from '../mail/mail.module';
-import { mailgunFeedback, verifyMailgun } from './mailgun-events';
-import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, sendGridFeedback, verifySendGrid } from './sendgrid-events';
+import { MailgunWebhookDto } from './dto/mailgun-webhook.dto';
+import { SendGridEventDto } from './dto/sendgrid-event.dto';
+import { mailgunFeedback, readMailgunWebhook, verifyMailgun } from './mailgun-events';
+import { SeenIdKind, SeenIdStore } from './seen-ids.store';
+import {
+  SENDGRID_SIGNATURE_HEADER,
+  SENDGRID_TIMESTAMP_HEADER,
+  readSendGridBatch,
+  sendGridFeedback,
+  verifySendGrid,
+} from './sendgrid-events';
+import { FRESHNESS_SECONDS, isFresh } from './signed-timestamp';
 
 const FORGED = 'The webhook signature does not verify.';
+const STALE = `The webhook timestamp is not within ${FRESHNESS_SECONDS / 60} minutes of now.`;
+const REPLAYED = 'This Mailgun webhook token was already used; each signed call is accepted once.';
+
+/** An event with the id that makes it once-only: its SendGrid sg_event_id, or its Mailgun call's token. */
+interface IdentifiedFeedback {
+  eventId: string;
+  feedback: ProviderFeedback;
+}
 
 /**
  * The providers' event webhooks. They carry the provider's signature rather than an API key; an
- * endpoint whose verification key is not configured does not exist.
+ * endpoint whose verification key is not configured does not exist. A signed call is taken only while
+ * its timestamp is fresh, and only once.
  */
 @ApiTags('inbound')
-@ApiForbiddenResponse({ description: 'The signature does not verify.' })
+@ApiBadRequestResponse({ description: 'The payload is malformed: one line per bad field.' })
+@ApiForbiddenResponse({ description: 'The signature does not verify, or its timestamp is not fresh.' })
 @ApiNotFoundResponse({ description: "The provider's verification key is not configured." })
 @ApiOkResponse({ description: 'How many events were recorded.', schema: { example: { recorded: 1 } } })
 @Public()
@@ -32,15 +61,18 @@ const FORGED = 'The webhook signature does not verify.';
 export class InboundController {
   constructor(
     private readonly feedback: ProviderFeedbackRecorder,
+    private readonly seen: SeenIdStore,
     private readonly config: AppConfig,
   ) {}
 
   /**
    * SendGrid's Signed Event Webhook (a JSON array of events): delivered, bounce, dropped and spamreport
-   * are recorded; verified with SENDGRID_WEBHOOK_PUBLIC_KEY.
+   * are recorded; verified with SENDGRID_WEBHOOK_PUBLIC_KEY. An event whose `sg_event_id` was already
+   * taken is skipped, and the batch still answered 200, since SendGrid retries whole batches.
    */
   @Post('sendgrid')
   @HttpCode(HttpStatus.OK)
+  @ApiBody({ type: [SendGridEventDto] })
   async sendgrid(
     @Req() request: RawBodyRequest<Request>,
     @Headers(SENDGRID_SIGNATURE_HEADER) signature = '',
@@ -49,24 +81,47 @@ export class InboundController {
     const key = this.config.inbound.sendgridPublicKey;
     if (!key) throw new NotFoundException('SendGrid event webhooks are not configured (SENDGRID_WEBHOOK_PUBLIC_KEY)');
     if (!request.rawBody || !verifySendGrid(key, signature, timestamp, request.rawBody)) throw new ForbiddenException(FORGED);
-    return this.record(sendGridFeedback(request.body));
+    if (!isFresh(timestamp)) throw new ForbiddenException(STALE);
+    const tracked = sendGridFeedback(readSendGridBatch(request.body));
+    const fresh = await this.seen.firstSightings('sendgrid-event', tracked.map(({ eventId }) => eventId));
+    // Deleting as it goes: an event repeated within the batch is recorded once.
+    return this.recordOnce('sendgrid-event', tracked.filter(({ eventId }) => fresh.delete(eventId)));
   }
 
   /**
    * A Mailgun webhook call (JSON with `signature` and `event-data`): delivered, permanent failures and
-   * complaints are recorded; verified with MAILGUN_WEBHOOK_SIGNING_KEY.
+   * complaints are recorded; verified with MAILGUN_WEBHOOK_SIGNING_KEY. Each token is accepted once: a
+   * repeat is 409, since the signature, which covers only timestamp and token, could carry any event.
    */
   @Post('mailgun')
   @HttpCode(HttpStatus.OK)
+  @ApiBody({ type: MailgunWebhookDto })
+  @ApiConflictResponse({ description: 'The token was already used.' })
   async mailgun(@Req() request: Request): Promise<{ recorded: number }> {
     const key = this.config.inbound.mailgunSigningKey;
     if (!key) throw new NotFoundException('Mailgun webhooks are not configured (MAILGUN_WEBHOOK_SIGNING_KEY)');
-    if (!verifyMailgun(key, request.body)) throw new ForbiddenException(FORGED);
-    return this.record(mailgunFeedback(request.body));
+    const { signature, 'event-data': data } = readMailgunWebhook(request.body);
+    if (!verifyMailgun(key, signature)) throw new ForbiddenException(FORGED);
+    if (!isFresh(signature.timestamp)) throw new ForbiddenException(STALE);
+    const { token } = signature;
+    if (!(await this.seen.firstSightings('mailgun-token', [token])).has(token)) throw new ConflictException(REPLAYED);
+    return this.recordOnce('mailgun-token', mailgunFeedback(data).map((feedback) => ({ eventId: token, feedback })));
   }
 
-  private async record(events: ProviderFeedback[]): Promise<{ recorded: number }> {
-    for (const event of events) await this.feedback.record(event);
+  /**
+   * Records the events in order. When one fails, its id and those after it are made new again, so that
+   * the provider's retry records what this call could not.
+   */
+  private async recordOnce(kind: SeenIdKind, events: IdentifiedFeedback[]): Promise<{ recorded: number }> {
+    for (const [index, { feedback }] of events.entries()) {
+      try {
+        await this.feedback.record(feedback);
+      } catch (error) {
+        // The recording's error is the answer; if Redis is what failed, the ids expire with the window anyway.
+        await this.seen.forget(kind, events.slice(index).map(({ eventId }) => eventId)).catch(() => undefined);
+        throw error;
+      }
+    }
     return { recorded: events.length };
   }
 }

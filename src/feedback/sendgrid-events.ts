@@ -1,5 +1,8 @@
+import { BadRequestException } from '@nestjs/common';
 import { createPublicKey, verify } from 'node:crypto';
 import type { ProviderFeedback } from '../mail/mail.module';
+import { SendGridEventDto } from './dto/sendgrid-event.dto';
+import { readPayload, shortDetail } from './provider-payload';
 
 export const SENDGRID_SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
 export const SENDGRID_TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
@@ -18,26 +21,25 @@ export function verifySendGrid(publicKey: string, signature: string, timestamp: 
   }
 }
 
-interface SendGridEvent {
-  event?: string;
-  email?: string;
-  /** Our custom_args come back as top-level keys of each event. */
-  mailroute_id?: string;
-  /** For `bounce`: `bounce` (the address is bad) or `blocked` (refused for now). */
-  type?: string;
-  reason?: string;
+/** A SendGrid batch, each event checked; a 400 names the first bad event's fields by index (`[3].email`). */
+export function readSendGridBatch(body: unknown): SendGridEventDto[] {
+  if (!Array.isArray(body)) throw new BadRequestException(['the body must be a JSON array of events']);
+  return body.map((event, index) => readPayload(SendGridEventDto, event, `[${index}]`));
 }
 
-/** The events mailroute tracks, out of SendGrid's batch; opens, clicks and the like are skipped. */
-export function sendGridFeedback(body: unknown): ProviderFeedback[] {
-  if (!Array.isArray(body)) return [];
-  return (body as SendGridEvent[]).flatMap((event): ProviderFeedback[] => {
-    const base = { provider: 'sendgrid', emailId: event.mailroute_id, recipient: event.email ?? '', detail: event.reason };
-    if (!event.email) return [];
-    if (event.event === 'delivered') return [{ ...base, type: 'delivered', permanent: false }];
-    if (event.event === 'bounce') return [{ ...base, type: 'bounced', permanent: event.type !== 'blocked' }];
-    if (event.event === 'dropped') return [{ ...base, type: 'bounced', permanent: false }];
-    if (event.event === 'spamreport') return [{ ...base, type: 'complained', permanent: true }];
-    return [];
+/** The events mailroute tracks, each with its sg_event_id; opens, clicks and the like are skipped. */
+export function sendGridFeedback(events: SendGridEventDto[]): { eventId: string; feedback: ProviderFeedback }[] {
+  return events.flatMap((event) => {
+    const feedback = toFeedback(event);
+    return feedback ? [{ eventId: event.sg_event_id, feedback }] : [];
   });
+}
+
+function toFeedback(event: SendGridEventDto): ProviderFeedback | undefined {
+  const base = { provider: 'sendgrid', emailId: event.mailroute_id, recipient: event.email, detail: shortDetail(event.reason) };
+  if (event.event === 'delivered') return { ...base, type: 'delivered', permanent: false };
+  if (event.event === 'bounce') return { ...base, type: 'bounced', permanent: event.type !== 'blocked' };
+  if (event.event === 'dropped') return { ...base, type: 'bounced', permanent: false };
+  if (event.event === 'spamreport') return { ...base, type: 'complained', permanent: true };
+  return undefined;
 }

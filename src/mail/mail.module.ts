@@ -25,6 +25,7 @@ function roundDelay(attemptsMade: number, error: Error, config: AppConfig): numb
   return error instanceof RoundFailedError ? error.delayMs : retryDelay(attemptsMade, config.mail.retryBaseMs);
 }
 
+export { parseAddress } from './address';
 export { EmailEventStream, StreamedEvent } from './email-event.stream';
 export { EmailEvent } from './email-record';
 export { MAIL_QUEUE } from './mail.queue';
