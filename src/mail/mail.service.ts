@@ -12,7 +12,6 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
-import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -24,7 +23,7 @@ import { AppConfig, ConfigurationError } from '../config/config.module';
 import { detectMimeType } from 'nodemailer/lib/mime-funcs/mime-types';
 import type { Attachment, EmailAddress, OutgoingEmail } from '../providers/providers.module';
 import { parseAddress, parseAddressList } from './address';
-import { AttachmentDto, SendEmailDto } from './dto/send-email.dto';
+import { AttachmentDto, SendEmailDto, toSendEmailDto } from './dto/send-email.dto';
 import { EmailEvent, EmailRecord } from './email-record';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 import { IdempotencyStore } from './idempotency.store';
@@ -214,7 +213,8 @@ export class MailService {
   /** The message, or one line per problem with it. */
   private async validated(item: unknown): Promise<SendEmailDto | string[]> {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return ['must be a message object'];
-    const dto = plainToInstance(SendEmailDto, item);
+    const dto = toSendEmailDto(item);
+    if (Array.isArray(dto)) return dto;
     const errors = await validate(dto, VALIDATION_OPTIONS);
     return errors.length > 0 ? validationMessages(errors) : dto;
   }
