@@ -48,6 +48,7 @@ export class MailService {
   private readonly defaultFrom?: EmailAddress;
   private readonly allowedFrom: string[];
   private readonly attachmentsMaxBytes: number;
+  private readonly bodyMaxBytes: number;
 
   constructor(
     private readonly store: MessageStore,
@@ -60,6 +61,7 @@ export class MailService {
     this.defaultFrom = config.mail.defaultFrom === undefined ? undefined : defaultSender(config.mail.defaultFrom);
     this.allowedFrom = config.security.allowedFrom;
     this.attachmentsMaxBytes = config.mail.attachmentsMaxBytes;
+    this.bodyMaxBytes = config.mail.bodyMaxBytes;
     store.enableStagingOn(queue.client);
   }
 
@@ -274,13 +276,23 @@ export class MailService {
       bcc: list('bcc'),
       replyTo: body.replyTo == null ? undefined : single(body.replyTo),
       subject: body.subject,
-      text: body.text ?? undefined,
-      html: body.html ?? undefined,
+      text: this.body('text', body.text),
+      html: this.body('html', body.html),
       headers: body.headers ?? {},
       tags: body.tags ?? [],
       metadata: body.metadata ?? {},
       attachments: this.attachments(body.attachments ?? []),
     };
+  }
+
+  /** Counted in UTF-8 bytes, as providers count a message's size. */
+  private body(field: 'text' | 'html', value: string | undefined): string | undefined {
+    if (value == null) return undefined;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > this.bodyMaxBytes) {
+      throw new PayloadTooLargeException([`${field} is ${bytes} bytes, over the limit of ${this.bodyMaxBytes}`]);
+    }
+    return value;
   }
 
   private attachments(items: AttachmentDto[]): Attachment[] {
