@@ -156,6 +156,8 @@ describe('10. keys named after Object.prototype members in metadata and headers'
     ['tags', '{"tags":[{"constructor":"x"}]}', 'each value in tags must be a string'],
     ['an attachment', '{"attachments":[{"filename":"a.txt","content":"YQ==","constructor":"x"}]}', 'property attachments.0.constructor should not exist'],
     ['an attachment', '{"attachments":[{"filename":"a.txt","content":"YQ==","(":"x"}]}', 'property attachments.0.( should not exist'],
+    ['an attachment that is an array', '{"attachments":[[{"filename":"a.txt","content":"YQ=="}]]}', 'each attachment must be an object'],
+    ['an attachment that is an empty array', '{"attachments":[[]]}', 'each attachment must be an object'],
   ])('answers 400, not 500, for such a key in %s', async (_where, change, expected) => {
     // Later duplicate keys win in JSON.parse, so the change overrides the valid field of the same name.
     const raw = `${JSON.stringify(valid).slice(0, -1)},${change.slice(1)}`;

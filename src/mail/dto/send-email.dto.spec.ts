@@ -188,5 +188,12 @@ describe('SendEmailDto', () => {
         'property attachments.0.constructor should not exist',
       ]);
     });
+
+    it.each([[[['x']]], [[[]]], [[[{ filename: 'a', content: 'YQ==' }]]], [['x']], [[null]]])(
+      'refuses attachments %j whose items are not objects',
+      async (attachments) => {
+        expect(await problems({ ...valid, attachments })).toEqual(['each attachment must be an object']);
+      },
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsDefined,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -183,6 +184,7 @@ export class SendEmailDto {
   /** Files to attach: up to 20, at most MAIL_ATTACHMENTS_MAX_BYTES (10 MB) together once decoded. */
   @IsOptional()
   @ValidateNested({ each: true })
+  @IsObject({ each: true, message: 'each attachment must be an object' })
   @ArrayMaxSize(20)
   @IsArray()
   attachments?: AttachmentDto[];
@@ -211,13 +213,15 @@ const UNSAFE_KEYS = ['constructor', '__proto__'];
 export function toSendEmailDto(body: object): SendEmailDto | string[] {
   const dto = instanceOf(SendEmailDto, body, '');
   if (Array.isArray(dto) || !Array.isArray(dto.attachments)) return dto;
-  const attachments = (dto.attachments as unknown[]).map((item, index) =>
-    isObject(item) ? instanceOf(AttachmentDto, item, `attachments.${index}.`) : item,
-  );
-  const problems = attachments.filter((item): item is string[] => Array.isArray(item)).flat();
-  if (problems.length > 0) return problems;
-  dto.attachments = attachments as AttachmentDto[];
-  return dto;
+  const problems: string[] = [];
+  dto.attachments = (dto.attachments as unknown[]).map((item, index) => {
+    if (!isObject(item)) return item;
+    const attachment = instanceOf(AttachmentDto, item, `attachments.${index}.`);
+    if (!Array.isArray(attachment)) return attachment;
+    problems.push(...attachment);
+    return item;
+  }) as AttachmentDto[];
+  return problems.length > 0 ? problems : dto;
 }
 
 function instanceOf<T extends object>(type: new () => T, plain: object, path: string): T | string[] {
