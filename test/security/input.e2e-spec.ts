@@ -149,16 +149,16 @@ describe('10. keys named after Object.prototype members in metadata and headers'
   });
 
   it.each([
-    ['the message itself', '{"constructor":"x"}', 'property constructor should not exist'],
-    ['the message itself', '{"__proto__":{"subject":"x"}}', 'property __proto__ should not exist'],
-    ['subject', '{"subject":{"constructor":"x"}}', 'subject must be a string'],
-    ['to', '{"to":{"email":"ann@example.com","constructor":"x"}}', `to ${ADDRESS_FORMS}`],
-    ['tags', '{"tags":[{"constructor":"x"}]}', 'each value in tags must be a string'],
-    ['an attachment', '{"attachments":[{"filename":"a.txt","content":"YQ==","constructor":"x"}]}', 'property attachments.0.constructor should not exist'],
-    ['an attachment', '{"attachments":[{"filename":"a.txt","content":"YQ==","(":"x"}]}', 'property attachments.0.( should not exist'],
-    ['an attachment that is an array', '{"attachments":[[{"filename":"a.txt","content":"YQ=="}]]}', 'each attachment must be an object'],
+    ['a constructor key in the message itself', '{"constructor":"x"}', 'property constructor should not exist'],
+    ['a __proto__ key in the message itself', '{"__proto__":{"subject":"x"}}', 'property __proto__ should not exist'],
+    ['a constructor key in subject', '{"subject":{"constructor":"x"}}', 'subject must be a string'],
+    ['a constructor key in to', '{"to":{"email":"ann@example.com","constructor":"x"}}', `to ${ADDRESS_FORMS}`],
+    ['a constructor key in tags', '{"tags":[{"constructor":"x"}]}', 'each value in tags must be a string'],
+    ['a constructor key in an attachment', '{"attachments":[{"filename":"a.txt","content":"YQ==","constructor":"x"}]}', 'property attachments.0.constructor should not exist'],
+    ['a "(" key in an attachment', '{"attachments":[{"filename":"a.txt","content":"YQ==","(":"x"}]}', 'property attachments.0.( should not exist'],
+    ['an attachment that is an array of one', '{"attachments":[[{"filename":"a.txt","content":"YQ=="}]]}', 'each attachment must be an object'],
     ['an attachment that is an empty array', '{"attachments":[[]]}', 'each attachment must be an object'],
-  ])('answers 400, not 500, for such a key in %s', async (_where, change, expected) => {
+  ])('answers 400, not 500, for %s', async (_where, change, expected) => {
     // Later duplicate keys win in JSON.parse, so the change overrides the valid field of the same name.
     const raw = `${JSON.stringify(valid).slice(0, -1)},${change.slice(1)}`;
     expect(problemsOf(await postRaw(running.app, '/v1/emails', raw))).toEqual(expect.arrayContaining([expected]));
