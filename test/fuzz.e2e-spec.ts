@@ -13,16 +13,23 @@ const valid = {
   tags: ['orders'],
   metadata: { orderId: '1' },
 };
-const fields = [...Object.keys(valid), 'bcc', 'replyTo', 'unknown'];
+const fields = [...Object.keys(valid), 'bcc', 'replyTo', 'unknown', 'constructor', '__proto__'];
 
-/** Strings with the characters that break naive mail code: line breaks, NULs, quotes, angle brackets, emoji. */
+/**
+ * Strings with the characters that break naive mail code: line breaks and other controls, NULs, quotes,
+ * angle brackets, emoji.
+ */
 const nasty = fc.stringMatching(/^[\s\S]{0,40}$/).chain((base) =>
-  fc.constantFrom('', '\r\n', '\n', '\0', '"', '<', '>', ',', '@', '📦', 'Ü', ':').map((extra) => base + extra),
+  fc
+    .constantFrom('', '\r\n', '\n', '\0', '\x1b', '\x0b', '\x85', '\u2028', '"', '<', '>', ',', '@', '📦', 'Ü', ':')
+    .map((extra) => base + extra),
 );
+/** Objects whose keys trip code that treats JSON objects as class instances. */
+const prototypeKeyed = fc.dictionary(fc.constantFrom('constructor', '__proto__', 'toString', 'email', 'name'), fc.oneof(nasty, fc.jsonValue({ maxDepth: 1 })));
 /** A valid message with some fields replaced by arbitrary JSON, nasty strings, or dropped. */
 const mutated = fc
   .array(
-    fc.tuple(fc.constantFrom(...fields), fc.oneof(fc.jsonValue({ maxDepth: 3 }), nasty, fc.constant(undefined))),
+    fc.tuple(fc.constantFrom(...fields), fc.oneof(fc.jsonValue({ maxDepth: 3 }), nasty, prototypeKeyed, fc.constant(undefined))),
     { maxLength: 4 },
   )
   .map((changes) => ({ ...valid, ...Object.fromEntries(changes) }));
@@ -77,7 +84,8 @@ function expectValidMessage(email: {
   for (const address of addresses) expect(parseAddress(address)).toEqual({ address });
   expect(email.to.length).toBeGreaterThan(0);
   expect(email.to.length + email.cc.length + email.bcc.length).toBeLessThanOrEqual(50);
-  expect(email.subject).toMatch(/^[^\r\n]{1,998}$/);
+  expect(email.subject).toMatch(/^[^\x00-\x08\x0a-\x1f\x7f-\x9f]{1,998}$/);
+  expect(Object.keys(email.metadata)).not.toContain('__proto__');
   expect(email.tags.every((tag) => /^[A-Za-z0-9_.:-]{1,64}$/.test(tag))).toBe(true);
   expect(Object.values(email.metadata).every((value) => typeof value === 'string')).toBe(true);
 }

@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.http).toEqual({ port: 3000, host: '127.0.0.1', bodyLimit: '15mb', docsEnabled: true });
     expect(config.redis.url).toBeUndefined();
-    expect(config.mail).toMatchObject({ maxAttempts: 5, retryBaseMs: 1000, retentionDays: 30 });
+    expect(config.mail).toMatchObject({ maxAttempts: 5, retryBaseMs: 1000, retentionDays: 30, bodyMaxBytes: 5 * 1024 * 1024 });
     expect(config.providers).toMatchObject({
       order: undefined,
       outbox: { dir: expect.stringMatching(/data\/outbox$/) },
@@ -27,11 +27,13 @@ describe('loadConfig', () => {
       MAIL_PROVIDERS: 'outbox , other',
       MAIL_MAX_ATTEMPTS: '3',
       DOCS_ENABLED: 'false',
+      MAIL_BODY_MAX_BYTES: '1000',
     });
     expect(config.http).toMatchObject({ port: 8080, host: '0.0.0.0', docsEnabled: false });
     expect(config.redis.url).toBe('redis://redis:6379/2');
     expect(config.providers.order).toEqual(['outbox', 'other']);
     expect(config.mail.maxAttempts).toBe(3);
+    expect(config.mail.bodyMaxBytes).toBe(1000);
   });
 
   it.each([
@@ -42,6 +44,8 @@ describe('loadConfig', () => {
     ['MAIL_MAX_ATTEMPTS', '0', /MAIL_MAX_ATTEMPTS must not be less than 1/],
     ['DOCS_ENABLED', 'maybe', /DOCS_ENABLED must be a boolean/],
     ['HTTP_BODY_LIMIT', 'big', /HTTP_BODY_LIMIT must be a size/],
+    ['MAIL_BODY_MAX_BYTES', '0', /MAIL_BODY_MAX_BYTES must not be less than 1/],
+    ['MAIL_BODY_MAX_BYTES', '5mb', /MAIL_BODY_MAX_BYTES must be an integer/],
   ])('stops with a message naming %s when it is %j', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigurationError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -42,6 +42,8 @@ export class AppConfig {
     jobLockMs: number;
     /** Largest total size of a message's attachments, decoded. */
     attachmentsMaxBytes: number;
+    /** Largest size of each of a message's text and html, in UTF-8 bytes. */
+    bodyMaxBytes: number;
   };
   /** Credentials are present only for the providers whose variables are set. */
   readonly providers: {
@@ -108,6 +110,7 @@ export class AppConfig {
       concurrency: env.MAIL_CONCURRENCY,
       jobLockMs: env.MAIL_JOB_LOCK_MS,
       attachmentsMaxBytes: env.MAIL_ATTACHMENTS_MAX_BYTES,
+      bodyMaxBytes: env.MAIL_BODY_MAX_BYTES,
     };
     this.providers = {
       order: env.MAIL_PROVIDERS?.split(',').map((name) => name.trim()),

@@ -231,6 +231,11 @@ export class EnvironmentSchema {
   @IsInt()
   MAIL_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024;
 
+  @Transform(toInt)
+  @Min(1)
+  @IsInt()
+  MAIL_BODY_MAX_BYTES = 5 * 1024 * 1024;
+
   @Transform(toBoolean)
   @IsBoolean()
   DOCS_ENABLED = true;

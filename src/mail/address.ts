@@ -1,6 +1,7 @@
 import { isEmail } from 'class-validator';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { EmailAddress } from '../providers/providers.module';
+import { controlCharacterProblem } from './validation/no-control-characters.validator';
 
 /** What the API accepts wherever it takes an address. */
 export type AddressInput = string | { email: string; name?: string };
@@ -9,7 +10,6 @@ export type ParsedAddress = { address: EmailAddress } | { problem: string };
 
 const MAX_NAME_LENGTH = 256;
 const EMAIL_OPTIONS = { allow_utf8_local_part: true, require_tld: true, allow_ip_domain: false };
-const LINE_BREAK = /[\r\n]/;
 const FORMS = 'must be "address", "Name <address>" or { "email": "address", "name": "Name" }';
 
 /** Parses one address in any accepted form, or says in words what is wrong with it. */
@@ -63,7 +63,8 @@ function deepFreeze(parsed: ParsedAddress): ParsedAddress {
 }
 
 function parseAddressStringUncached(value: string): ParsedAddress {
-  if (LINE_BREAK.test(value)) return { problem: 'must not contain CR or LF' };
+  const control = controlCharacterProblem(value);
+  if (control) return { problem: control };
   const parsed = addressparser(value.trim(), { flatten: true });
   if (parsed.length !== 1) return { problem: `must be exactly one address (${FORMS})` };
   const [{ address, name }] = parsed;
@@ -82,12 +83,53 @@ function isAddressObject(value: unknown): value is { email: string; name?: strin
 }
 
 function checked({ email, name }: EmailAddress): ParsedAddress {
-  if (!isEmail(email, EMAIL_OPTIONS)) return { problem: `has an invalid email address "${email}"` };
+  const problem = emailProblem(email) ?? (name === undefined ? undefined : nameProblem(name, email));
+  if (problem) return { problem };
   const normalised = normaliseEmail(email);
   if (name === undefined || name.trim() === '') return { address: { email: normalised } };
-  if (LINE_BREAK.test(name)) return { problem: 'name must not contain CR or LF' };
-  if (name.length > MAX_NAME_LENGTH) return { problem: `name must be at most ${MAX_NAME_LENGTH} characters` };
   return { address: { email: normalised, name: name.normalize('NFC').trim() } };
+}
+
+function emailProblem(email: string): string | undefined {
+  const control = controlCharacterProblem(email);
+  if (control) return control;
+  if (!isEmail(email, EMAIL_OPTIONS)) return `has an invalid email address "${email}"`;
+  if (hasUnsafeQuotedLocalPart(email)) {
+    return `has an invalid email address "${email}": a quoted local part must not contain ${QUOTED_UNSAFE_DESCRIPTION}`;
+  }
+  // isEmail lets Unicode whitespace such as U+2028 into an unquoted local part.
+  if (/\s/.test(email)) return `has an invalid email address "${email}"`;
+  return undefined;
+}
+
+/**
+ * Inside quotes RFC 5322 allows what mail software disagrees on: `"<ceo@bank.example>"@b.example` passes
+ * an `@b.example` allow-list, yet a provider or a mail client may read the address inside. Quoted local
+ * parts are kept for what only quotes can express (dots in odd places, `"john..doe"`), not for specials.
+ */
+const QUOTED_UNSAFE = /[\s()<>[\]:;@\\,"]/;
+const QUOTED_UNSAFE_DESCRIPTION = 'whitespace or any of ( ) < > [ ] : ; @ \\ , "';
+
+function hasUnsafeQuotedLocalPart(email: string): boolean {
+  const local = email.slice(0, email.lastIndexOf('@'));
+  return local.startsWith('"') && QUOTED_UNSAFE.test(local.slice(1, -1));
+}
+
+function nameProblem(name: string, email: string): string | undefined {
+  const control = controlCharacterProblem(name);
+  if (control) return `name ${control}`;
+  if (name.length > MAX_NAME_LENGTH) return `name must be at most ${MAX_NAME_LENGTH} characters`;
+  if (readsAsAddress(name, email)) return 'name must not contain "@" unless it is the address itself';
+  return undefined;
+}
+
+/**
+ * A display name holding an address shows readers a sender other than the real one
+ * (`"ceo@bank.example" <app@example.com>`). NFKC folds look-alikes such as the fullwidth ＠ into @.
+ */
+function readsAsAddress(name: string, email: string): boolean {
+  const folded = name.normalize('NFKC');
+  return folded.includes('@') && folded.trim().toLowerCase() !== email.toLowerCase();
 }
 
 /** Domains are case-insensitive and the local part is not (RFC 5321), so only the domain is lowered. */

@@ -12,7 +12,6 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
-import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -24,7 +23,7 @@ import { AppConfig, ConfigurationError } from '../config/config.module';
 import { detectMimeType } from 'nodemailer/lib/mime-funcs/mime-types';
 import type { Attachment, EmailAddress, OutgoingEmail } from '../providers/providers.module';
 import { parseAddress, parseAddressList } from './address';
-import { AttachmentDto, SendEmailDto } from './dto/send-email.dto';
+import { AttachmentDto, SendEmailDto, toSendEmailDto } from './dto/send-email.dto';
 import { EmailEvent, EmailRecord } from './email-record';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 import { IdempotencyStore } from './idempotency.store';
@@ -51,6 +50,7 @@ export class MailService {
   private readonly defaultFrom?: EmailAddress;
   private readonly allowedFrom: string[];
   private readonly attachmentsMaxBytes: number;
+  private readonly bodyMaxBytes: number;
 
   constructor(
     private readonly store: MessageStore,
@@ -63,6 +63,7 @@ export class MailService {
     this.defaultFrom = config.mail.defaultFrom === undefined ? undefined : defaultSender(config.mail.defaultFrom);
     this.allowedFrom = config.security.allowedFrom;
     this.attachmentsMaxBytes = config.mail.attachmentsMaxBytes;
+    this.bodyMaxBytes = config.mail.bodyMaxBytes;
     store.enableStagingOn(queue.client);
   }
 
@@ -225,7 +226,8 @@ export class MailService {
   /** The message, or one line per problem with it. */
   private async validated(item: unknown): Promise<SendEmailDto | string[]> {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return ['must be a message object'];
-    const dto = plainToInstance(SendEmailDto, item);
+    const dto = toSendEmailDto(item);
+    if (Array.isArray(dto)) return dto;
     const errors = await validate(dto, VALIDATION_OPTIONS);
     return errors.length > 0 ? validationMessages(errors) : dto;
   }
@@ -285,13 +287,23 @@ export class MailService {
       bcc: list('bcc'),
       replyTo: body.replyTo == null ? undefined : single(body.replyTo),
       subject: body.subject,
-      text: body.text ?? undefined,
-      html: body.html ?? undefined,
+      text: this.body('text', body.text),
+      html: this.body('html', body.html),
       headers: body.headers ?? {},
       tags: body.tags ?? [],
       metadata: body.metadata ?? {},
       attachments: this.attachments(body.attachments ?? []),
     };
+  }
+
+  /** Counted in UTF-8 bytes, as providers count a message's size. */
+  private body(field: 'text' | 'html', value: string | undefined): string | undefined {
+    if (value == null) return undefined;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > this.bodyMaxBytes) {
+      throw new PayloadTooLargeException([`${field} is ${bytes} bytes, over the limit of ${this.bodyMaxBytes}`]);
+    }
+    return value;
   }
 
   private attachments(items: AttachmentDto[]): Attachment[] {

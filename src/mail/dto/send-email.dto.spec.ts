@@ -1,13 +1,14 @@
-import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { parseAddress } from '../address';
-import { SendEmailDto } from './send-email.dto';
+import { toSendEmailDto } from './send-email.dto';
 
 const valid = { from: 'app@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
 
 /** The messages the API would answer with: whitelist and forbidNonWhitelisted, as in app.setup.ts. */
 async function problems(body: Record<string, unknown>): Promise<string[]> {
-  const errors = await validate(plainToInstance(SendEmailDto, body), {
+  const dto = toSendEmailDto(body);
+  if (Array.isArray(dto)) return dto;
+  const errors = await validate(dto, {
     whitelist: true,
     forbidNonWhitelisted: true,
     stopAtFirstError: true,
@@ -89,8 +90,15 @@ describe('SendEmailDto', () => {
       ['empty', '', 'subject must be longer than or equal to 1 characters'],
       ['too long', 'x'.repeat(999), 'subject must be shorter than or equal to 998 characters'],
       ['with CR LF', 'Hi\r\nBcc: victim@example.com', 'subject must not contain CR or LF'],
+      ['with NUL', 'Hi\u0000', 'subject must not contain control characters'],
+      ['with ESC', 'Hi\u001b[31m', 'subject must not contain control characters'],
+      ['with a C1 control', 'Hi\u0085', 'subject must not contain control characters'],
     ])('refuses a subject that is %s', async (_case, subject, expected) => {
       expect(await problems({ ...valid, subject })).toEqual([expected]);
+    });
+
+    it('accepts a tab and Unicode line separators, which MIME encodes', async () => {
+      expect(await problems({ ...valid, subject: 'a\tb\u2028c' })).toEqual([]);
     });
 
     it('accepts 998 characters of Unicode', async () => {
@@ -127,6 +135,11 @@ describe('SendEmailDto', () => {
     it.each([
       ['a reserved header', { From: 'x@example.com' }, 'headers.From cannot be set as a custom header'],
       ['a reserved header in any case', { 'reply-TO': 'x@example.com' }, 'headers.reply-TO cannot be set'],
+      ['a Resent- header', { 'Resent-From': 'x@example.com' }, 'headers.Resent-From cannot be set'],
+      ['a Content- header', { 'Content-ID': '<x>' }, 'headers.Content-ID cannot be set'],
+      ['an identity header', { 'X-Original-From': 'x@example.com' }, 'headers.X-Original-From cannot be set'],
+      ['a value with NUL', { 'X-A': 'b\u0000' }, 'headers.X-A must not contain control characters'],
+      ['a __proto__ key', JSON.parse('{"__proto__":"x"}'), 'headers must not have a "__proto__" key'],
       ['a name with a colon', { 'X-A:b': 'c' }, 'headers has an invalid header name "X-A:b"'],
       ['a name with a space', { 'X A': 'c' }, 'headers has an invalid header name "X A"'],
       ['a value with a line break', { 'X-A': 'b\r\nBcc: x@example.com' }, 'headers.X-A must not contain CR or LF'],
@@ -149,6 +162,7 @@ describe('SendEmailDto', () => {
       [{ metadata: { nested: { a: '1' } } }, 'metadata.nested must be a string'],
       [{ metadata: { n: 1 } }, 'metadata.n must be a string'],
       [{ metadata: 'x' }, 'metadata must be an object of string values'],
+      [{ metadata: JSON.parse('{"__proto__":"x"}') }, 'metadata must not have a "__proto__" key'],
     ])('refuses %j', async (extra, expected) => {
       expect((await problems({ ...valid, ...extra })).join()).toContain(expected);
     });
@@ -156,5 +170,30 @@ describe('SendEmailDto', () => {
 
   it('refuses unknown fields by name', async () => {
     expect(await problems({ ...valid, priority: 'high' })).toEqual(['property priority should not exist']);
+  });
+
+  describe('toSendEmailDto', () => {
+    it('keeps map keys named like Object.prototype members as data', () => {
+      const metadata = { constructor: 'x', toString: 'y', hasOwnProperty: 'z' };
+      const dto = toSendEmailDto({ ...valid, metadata, headers: { constructor: 'x' } });
+      expect(dto).toMatchObject({ metadata, headers: { constructor: 'x' } });
+    });
+
+    it('refuses keys that would change what the message or an attachment is', () => {
+      expect(toSendEmailDto(JSON.parse('{"__proto__":{"subject":"x"},"constructor":"y"}'))).toEqual([
+        'property constructor should not exist',
+        'property __proto__ should not exist',
+      ]);
+      expect(toSendEmailDto({ ...valid, attachments: [{ filename: 'a', content: 'YQ==', constructor: 'x' }] })).toEqual([
+        'property attachments.0.constructor should not exist',
+      ]);
+    });
+
+    it.each([[[['x']]], [[[]]], [[[{ filename: 'a', content: 'YQ==' }]]], [['x']], [[null]]])(
+      'refuses attachments %j whose items are not objects',
+      async (attachments) => {
+        expect(await problems({ ...valid, attachments })).toEqual(['each attachment must be an object']);
+      },
+    );
   });
 });

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -7,6 +6,7 @@ import {
   IsBoolean,
   IsDefined,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -17,6 +17,7 @@ import {
 import type { AddressInput } from '../address';
 import { IsAddress, IsAddressList } from '../validation/is-address.validator';
 import { IsHeaderMap } from '../validation/is-header-map.validator';
+import { NoControlCharacters } from '../validation/no-control-characters.validator';
 import { IsStringMap } from '../validation/is-string-map.validator';
 import { IsWithinDays } from '../validation/is-within-days.validator';
 
@@ -24,7 +25,10 @@ import { IsWithinDays } from '../validation/is-within-days.validator';
 export class AddressObjectDto {
   /** @example "ann@example.com" */
   email: string;
-  /** Display name; any Unicode, no line breaks. @example "Ann Müller" */
+  /**
+   * Display name; any Unicode but control characters, and no "@" unless it is the address itself.
+   * @example "Ann Müller"
+   */
   name?: string;
 }
 
@@ -35,7 +39,6 @@ const ADDRESS = {
   ],
 };
 const ADDRESS_LIST = { oneOf: [...ADDRESS.oneOf, { type: 'array', items: ADDRESS }] };
-const NO_LINE_BREAKS = /^[^\r\n]*$/;
 const TAG = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** A file sent with the message; with a contentId, an inline part the html shows as `cid:<contentId>`. */
@@ -44,7 +47,7 @@ export class AttachmentDto {
    * Shown to the recipient; no line breaks, slashes or control characters.
    * @example "invoice-1042.pdf"
    */
-  @Matches(/^[^\x00-\x1f\x7f/\\]+$/, { message: 'filename must not contain line breaks, slashes or control characters' })
+  @Matches(/^[^\x00-\x1f\x7f-\x9f/\\]+$/, { message: 'filename must not contain line breaks, slashes or control characters' })
   @Length(1, 255)
   @IsString()
   filename: string;
@@ -111,10 +114,10 @@ export class SendEmailDto {
   replyTo?: AddressInput;
 
   /**
-   * 1 to 998 characters, no line breaks; any Unicode.
+   * 1 to 998 characters; any Unicode but line breaks and other control characters (TAB is fine).
    * @example "Your order has shipped 📦"
    */
-  @Matches(NO_LINE_BREAKS, { message: 'subject must not contain CR or LF' })
+  @NoControlCharacters()
   @Length(1, 998)
   @IsString()
   subject: string;
@@ -136,7 +139,10 @@ export class SendEmailDto {
   @IsString()
   html?: string;
 
-  /** Extra headers. From, To, Subject and other headers mailroute sets itself are refused. */
+  /**
+   * Extra headers. From, To, Subject, the other headers mailroute or the provider sets, and headers that
+   * name another sender or route (Resent-*, Errors-To, ...) are refused.
+   */
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
@@ -178,7 +184,7 @@ export class SendEmailDto {
   /** Files to attach: up to 20, at most MAIL_ATTACHMENTS_MAX_BYTES (10 MB) together once decoded. */
   @IsOptional()
   @ValidateNested({ each: true })
-  @Type(() => AttachmentDto)
+  @IsObject({ each: true, message: 'each attachment must be an object' })
   @ArrayMaxSize(20)
   @IsArray()
   attachments?: AttachmentDto[];
@@ -192,4 +198,38 @@ export class SendEmailDto {
   @IsWithinDays(30)
   @IsISO8601({ strict: true }, { message: 'sendAt must be an ISO 8601 date and time, e.g. 2026-11-24T09:00:00Z' })
   sendAt?: string;
+}
+
+/** Own keys that would replace what an object is rather than add a field to it. */
+const UNSAFE_KEYS = ['constructor', '__proto__'];
+
+/**
+ * The body as a SendEmailDto for class-validator, every value kept as parsed. Not class-transformer's
+ * plainToInstance: it walks every nested value, takes an object's own `constructor` key for its class (a
+ * TypeError on `{"metadata":{"constructor":"x"}}`) and drops keys named like Object.prototype members
+ * (`toString`), so free-form maps would not survive it. Only the message and its attachments need to be
+ * instances. The answer is the message, or the problems with keys no instance can hold.
+ */
+export function toSendEmailDto(body: object): SendEmailDto | string[] {
+  const dto = instanceOf(SendEmailDto, body, '');
+  if (Array.isArray(dto) || !Array.isArray(dto.attachments)) return dto;
+  const problems: string[] = [];
+  dto.attachments = (dto.attachments as unknown[]).map((item, index) => {
+    if (!isObject(item)) return item;
+    const attachment = instanceOf(AttachmentDto, item, `attachments.${index}.`);
+    if (!Array.isArray(attachment)) return attachment;
+    problems.push(...attachment);
+    return item;
+  }) as AttachmentDto[];
+  return problems.length > 0 ? problems : dto;
+}
+
+function instanceOf<T extends object>(type: new () => T, plain: object, path: string): T | string[] {
+  const unsafe = UNSAFE_KEYS.filter((key) => Object.hasOwn(plain, key));
+  if (unsafe.length > 0) return unsafe.map((key) => `property ${path}${key} should not exist`);
+  return Object.assign(new type(), plain);
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -10,6 +10,8 @@ function mapProblems(property: string, value: unknown, limits: StringMapLimits):
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [`${property} must be an object of string values`];
   }
+  // Data only until some code copies the map by assignment, which would set the copy's prototype instead.
+  if (Object.hasOwn(value, '__proto__')) return [`${property} must not have a "__proto__" key`];
   const entries = Object.entries(value);
   if (entries.length > limits.maxEntries) return [`${property} must have at most ${limits.maxEntries} entries`];
   return entries.flatMap(([key, entry]) => {
