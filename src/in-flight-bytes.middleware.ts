@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
@@ -15,11 +16,16 @@ export const RETRY_AFTER_SECONDS = 2;
  * The reservation is given back when the response is done or the connection is gone.
  */
 export function inFlightBytesLimit(maxBytes: number, bodyLimitBytes: number): RequestHandler {
+  const logger = new Logger('InFlightBytes');
   let inFlight = 0;
   return (request: Request, response: Response, next: NextFunction): void => {
     const size = declaredSize(request, bodyLimitBytes);
     if (size === 0) return next();
-    if (inFlight + size > maxBytes) return refuse(response);
+    if (inFlight + size > maxBytes) {
+      // This refusal comes before the request logger: without this line it would leave no trace.
+      logger.warn(`refused a ${size}-byte body with ${inFlight} of HTTP_IN_FLIGHT_LIMIT's ${maxBytes} bytes in flight`);
+      return refuse(response);
+    }
     inFlight += size;
     response.once('close', () => (inFlight -= size));
     next();
