@@ -55,4 +55,10 @@ describe('inFlightBytesLimit', () => {
     expect(run(limit, withBody({ 'content-length': String(6 * MB) })).passed).toBe(false);
     expect(run(limit, withBody({})).passed).toBe(true);
   });
+
+  it('lets a body declared larger than the body limit through to the body parser, which refuses it unread', () => {
+    const limit = inFlightBytesLimit(20 * MB, 15 * MB);
+    expect(run(limit, withBody({ 'content-length': String(15 * MB) })).passed).toBe(true);
+    expect(run(limit, withBody({ 'content-length': String(16 * MB) })).passed).toBe(true);
+  });
 });

@@ -32,11 +32,12 @@ export function inFlightBytesLimit(maxBytes: number, bodyLimitBytes: number): Re
   };
 }
 
-/** What the body may occupy; a body larger than the limit is refused by the body parser unread. */
+/** What the body may occupy; one declared larger than the limit is refused by the body parser unread. */
 function declaredSize(request: Request, bodyLimitBytes: number): number {
   const length = request.headers['content-length'];
-  if (length !== undefined) return Math.min(Number(length) || 0, bodyLimitBytes);
-  return request.headers['transfer-encoding'] ? bodyLimitBytes : 0;
+  if (length === undefined) return request.headers['transfer-encoding'] ? bodyLimitBytes : 0;
+  const declared = Number(length) || 0;
+  return declared > bodyLimitBytes ? 0 : declared;
 }
 
 function refuse(response: Response): void {

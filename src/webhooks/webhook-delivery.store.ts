@@ -8,6 +8,7 @@ export interface DeliveryAttempt {
   at: string;
   /** The receiver's HTTP status; absent when it did not answer. */
   status?: number;
+  /** Why there was no answer, or why the answer failed the delivery. */
   error?: string;
 }
 
