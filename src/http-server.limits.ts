@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AppConfig } from './config/config.module';
 
 /** A client that has not sent its request line and headers within this long is not a real client. */
@@ -24,6 +24,20 @@ export function applyServerLimits(server: Server, { http }: AppConfig): void {
   server.maxConnections = maxConnections;
   // A createServer() option in Node's types, but a plain property that listen() reads.
   (server as CheckedServer).connectionsCheckingInterval = Math.min(CONNECTIONS_CHECKING_INTERVAL_MS, requestTimeoutMs);
+  closeEachConnectionOnceIdleAfterClose(server);
+}
+
+/**
+ * server.close() ends the connections idle at that moment only: one whose request was under way would
+ * stay open for the whole keep-alive timeout after its response, and hold up the shutdown that long.
+ */
+function closeEachConnectionOnceIdleAfterClose(server: Server): void {
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) =>
+    response.once('finish', () => {
+      // Node marks the connection idle after the response's own finish handling.
+      if (!server.listening) setImmediate(() => server.closeIdleConnections());
+    }),
+  );
 }
 
 type CheckedServer = Server & { connectionsCheckingInterval: number };

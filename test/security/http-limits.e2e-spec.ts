@@ -256,6 +256,28 @@ describe('11. Slow bodies and connections', () => {
     }
   });
 
+  it('lets shutdown end a keep-alive connection whose request was under way, without waiting out the keep-alive', async () => {
+    const redis = await ThrowawayRedis.start();
+    const app = await TestApp.start({ redisUrl: redis.url });
+    const server = app.app.getHttpServer() as Server;
+    const socket = connect(await listen(app), '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      await once(socket, 'connect');
+      const body = JSON.stringify(message);
+      socket.write(`POST /v1/emails HTTP/1.1\r\nHost: mailroute\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n{`);
+      const state = { closed: false };
+      const closing = app.close().then(() => (state.closed = true));
+      await pollUntil(async () => server.listening, (listening) => !listening);
+      socket.write(body.slice(1));
+      await pollUntil(async () => state.closed, (closed) => closed);
+      await closing;
+    } finally {
+      socket.destroy();
+      await redis.stop();
+    }
+  });
+
   it('refuses connections past HTTP_MAX_CONNECTIONS and serves those within it', async () => {
     const redis = await ThrowawayRedis.start();
     const app = await TestApp.start({ redisUrl: redis.url, env: { HTTP_MAX_CONNECTIONS: '2' } });
