@@ -8,6 +8,9 @@ import { BodyParserErrorsFilter } from './body-parser-errors.filter';
 import { VALIDATION_OPTIONS } from './common/validation-options';
 import { checkJsonShape } from './json-shape.limit';
 import { AppConfig, servesApi } from './config/config.module';
+import { sizeInBytes } from './config/app-config';
+import { applyServerLimits } from './http-server.limits';
+import { inFlightBytesLimit } from './in-flight-bytes.middleware';
 import { probesOnly } from './probes-only.middleware';
 
 type RawBodyRequest = NestRawBodyRequest<IncomingMessage>;
@@ -30,10 +33,12 @@ export function createHttpAdapter(): ExpressAdapter {
  */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
+  applyServerLimits(app.getHttpServer(), config);
   // Plain-HTTP deployments (behind a TLS-terminating ingress, or a laptop) would otherwise have browsers
   // upgrade /docs' and the dashboard's asset requests to https and fail.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (!servesApi(config.role)) app.use(probesOnly);
+  app.use(inFlightBytesLimit(config.http.inFlightLimitBytes, sizeInBytes(config.http.bodyLimit)));
   app.useBodyParser('json', {
     limit: config.http.bodyLimit,
     // Webhook signatures are computed over the exact bytes, so the raw body stays on the request.

@@ -6,7 +6,14 @@ import { ConfigurationError, loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('runs on defaults with an empty environment: embedded Redis, outbox provider', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 3000, host: '127.0.0.1', bodyLimit: '15mb', docsEnabled: true });
+    expect(config.http).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      bodyLimit: '15mb',
+      docsEnabled: true,
+      inFlightLimitBytes: 32 * 1024 * 1024,
+      server: { requestTimeoutMs: 30000, keepAliveTimeoutMs: 65000, maxConnections: 1000 },
+    });
     expect(config.redis.url).toBeUndefined();
     expect(config.mail).toMatchObject({ maxAttempts: 5, retryBaseMs: 1000, retentionDays: 30, bodyMaxBytes: 5 * 1024 * 1024 });
     expect(config.providers).toMatchObject({
@@ -46,9 +53,28 @@ describe('loadConfig', () => {
     ['HTTP_BODY_LIMIT', 'big', /HTTP_BODY_LIMIT must be a size/],
     ['MAIL_BODY_MAX_BYTES', '0', /MAIL_BODY_MAX_BYTES must not be less than 1/],
     ['MAIL_BODY_MAX_BYTES', '5mb', /MAIL_BODY_MAX_BYTES must be an integer/],
+    ['HTTP_IN_FLIGHT_LIMIT', 'lots', /HTTP_IN_FLIGHT_LIMIT must be a size/],
+    ['HTTP_IN_FLIGHT_LIMIT', '10mb', /HTTP_IN_FLIGHT_LIMIT must be at least HTTP_BODY_LIMIT/],
+    ['HTTP_REQUEST_TIMEOUT_MS', '50', /HTTP_REQUEST_TIMEOUT_MS must not be less than 100/],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'long', /HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer/],
+    ['HTTP_MAX_CONNECTIONS', '0', /HTTP_MAX_CONNECTIONS must not be less than 1/],
   ])('stops with a message naming %s when it is %j', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigurationError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reads the HTTP server limits, sizes in powers of 1024 as body-parser reads them', () => {
+    const config = loadConfig({
+      HTTP_BODY_LIMIT: '512kb',
+      HTTP_IN_FLIGHT_LIMIT: '2MB',
+      HTTP_REQUEST_TIMEOUT_MS: '5000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '620000',
+      HTTP_MAX_CONNECTIONS: '50',
+    });
+    expect(config.http).toMatchObject({
+      inFlightLimitBytes: 2 * 1024 * 1024,
+      server: { requestTimeoutMs: 5000, keepAliveTimeoutMs: 620000, maxConnections: 50 },
+    });
   });
 
   it('names every bad variable at once', () => {

@@ -13,7 +13,16 @@ export class ConfigurationError extends Error {
  * the environment.
  */
 export class AppConfig {
-  readonly http: { port: number; host: string; bodyLimit: string; docsEnabled: boolean };
+  readonly http: {
+    port: number;
+    host: string;
+    bodyLimit: string;
+    docsEnabled: boolean;
+    /** Request bodies this process may hold at once, in bytes; past it, requests with a body get 503. */
+    inFlightLimitBytes: number;
+    /** What the HTTP server allows one connection (see src/http-server.limits.ts). */
+    server: { requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
+  };
   /** What this process does: serve the API, process the queues, or both. */
   readonly role: ProcessRole;
   readonly log: { level: string; pretty: boolean };
@@ -90,6 +99,12 @@ export class AppConfig {
       host: env.HOST,
       bodyLimit: env.HTTP_BODY_LIMIT,
       docsEnabled: env.DOCS_ENABLED,
+      inFlightLimitBytes: sizeInBytes(env.HTTP_IN_FLIGHT_LIMIT),
+      server: {
+        requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        maxConnections: env.HTTP_MAX_CONNECTIONS,
+      },
     };
     this.role = env.MAIL_ROLE as ProcessRole;
     this.log = { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty' };
@@ -223,6 +238,14 @@ function parseHostPorts(value: string): { host: string; port: number }[] {
 
 const withoutTrailingSlash = (url: string) => url.replace(/\/$/, '');
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** `15mb` in bytes, with body-parser's reading of the units (powers of 1024). */
+export function sizeInBytes(size: string): number {
+  const [, amount, unit] = /^(\d+)(b|kb|mb)$/i.exec(size)!;
+  return Number(amount) * SIZE_UNITS[unit.toLowerCase()];
+}
+
 /** Secrets that may come from a mounted file instead (`SENDGRID_API_KEY_FILE=/run/secrets/sendgrid`). */
 const FILE_VARIABLES = [
   'SENDGRID_API_KEY',
@@ -258,6 +281,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     } catch (error) {
       lines.push(`REDIS_TLS_CA_FILE cannot be read: ${(error as NodeJS.ErrnoException).code}`);
     }
+  }
+  const sizesValid = !errors.some(({ property }) => property === 'HTTP_IN_FLIGHT_LIMIT' || property === 'HTTP_BODY_LIMIT');
+  if (sizesValid && sizeInBytes(schema.HTTP_IN_FLIGHT_LIMIT) < sizeInBytes(schema.HTTP_BODY_LIMIT)) {
+    lines.push('HTTP_IN_FLIGHT_LIMIT must be at least HTTP_BODY_LIMIT: a body of the largest size allowed could never be read');
   }
   if (schema.WEBHOOK_URL && !schema.WEBHOOK_SECRET) {
     lines.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set: receivers verify every delivery with it');

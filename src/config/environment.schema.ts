@@ -226,6 +226,24 @@ export class EnvironmentSchema {
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'HTTP_BODY_LIMIT must be a size such as 10mb, 512kb or 1048576b' })
   HTTP_BODY_LIMIT = '15mb';
 
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'HTTP_IN_FLIGHT_LIMIT must be a size such as 64mb, 512kb or 1048576b' })
+  HTTP_IN_FLIGHT_LIMIT = '32mb';
+
+  @Transform(toInt)
+  @Min(100)
+  @IsInt()
+  HTTP_REQUEST_TIMEOUT_MS = 30000;
+
+  @Transform(toInt)
+  @Min(1000)
+  @IsInt()
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 65000;
+
+  @Transform(toInt)
+  @Min(1)
+  @IsInt()
+  HTTP_MAX_CONNECTIONS = 1000;
+
   @Transform(toInt)
   @Min(0)
   @IsInt()

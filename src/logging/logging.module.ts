@@ -3,7 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, Params } from 'nestjs-pino';
 import { AppConfig } from '../config/config.module';
 import { LogDestination } from './log-destination';
+import { redactedUrl } from './redacted-url';
 import { requestId } from './request-id';
+import { routeTemplate } from './route-template';
 
 export { LogDestination } from './log-destination';
 export { REQUEST_ID_HEADER } from './request-id';
@@ -16,8 +18,10 @@ export { REQUEST_ID_HEADER } from './request-id';
 const QUIET_ROUTES = ['health', 'health/*path', 'metrics'];
 
 /**
- * One JSON line per request (id, method, URL, status, duration) and per application event, at
- * LOG_LEVEL. Request lines never carry headers or bodies: those hold API keys and message content.
+ * One JSON line per request (id, method, URL, route template, status, duration) and per application
+ * event, at LOG_LEVEL. Request lines never carry headers or bodies: those hold API keys and message
+ * content; nor addresses, which the URL loses. The request's URL is serialised when the request starts,
+ * before Express has matched a route, so the template is added when the line is written.
  */
 function pinoParams(config: AppConfig, destination: LogDestination): Params {
   return {
@@ -28,9 +32,21 @@ function pinoParams(config: AppConfig, destination: LogDestination): Params {
         customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
           error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
         serializers: {
-          req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
+          req: (request: { id: string; method: string; url: string }) => ({
+            id: request.id,
+            method: request.method,
+            url: redactedUrl(request.url),
+          }),
           res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
         },
+        customSuccessObject: (request: IncomingMessage, _response: ServerResponse, line: object) => ({
+          ...line,
+          route: routeTemplate(request),
+        }),
+        customErrorObject: (request: IncomingMessage, _response: ServerResponse, _error: Error, line: object) => ({
+          ...line,
+          route: routeTemplate(request),
+        }),
       },
       destination.stream,
     ],

@@ -8,6 +8,12 @@ import { EmailEvent } from './email-record';
 const KEY = 'mailroute:events';
 /** Bounds the stream for a consumer that is away for long; events are also kept on each message. */
 const MAX_LENGTH = 100_000;
+/**
+ * The stream goes a week after its last event, like the webhook deliveries made from it (and its
+ * consumer group with it: consumers create the group again). A stream left behind when webhooks are
+ * turned off, with its events, goes then too.
+ */
+const KEEP_SECONDS = 7 * 86_400;
 const BLOCK_MS = 1_000;
 /** A consumer that has not acknowledged an event for this long is taken to be dead. */
 const CLAIM_IDLE_MS = 30_000;
@@ -37,7 +43,8 @@ export class EmailEventStream {
   }
 
   append(multi: ChainableCommander, emailId: string, eventJson: string): void {
-    if (this.enabled) multi.xadd(KEY, 'MAXLEN', '~', MAX_LENGTH, '*', 'emailId', emailId, 'event', eventJson);
+    if (!this.enabled) return;
+    multi.xadd(KEY, 'MAXLEN', '~', MAX_LENGTH, '*', 'emailId', emailId, 'event', eventJson).expire(KEY, KEEP_SECONDS);
   }
 
   /**
@@ -50,11 +57,13 @@ export class EmailEventStream {
     const consumer = `${group}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     try {
       await reader.connect();
-      await reader.xgroup('CREATE', KEY, group, '0', 'MKSTREAM').catch((error: Error) => {
-        if (!error.message.includes('BUSYGROUP')) throw error;
-      });
+      await createGroup(reader, group);
       while (!stopped()) {
-        const entries = [...(await this.claimAbandoned(reader, group, consumer)), ...(await this.readNew(reader, group, consumer))];
+        const entries = await this.nextEntries(reader, group, consumer).catch(async (error: Error) => {
+          if (!isStreamGone(error)) throw error;
+          await createGroup(reader, group);
+          return [];
+        });
         for (const [id, fields] of entries) {
           await handle(parse(fields));
           await reader.xack(KEY, group, id);
@@ -65,6 +74,10 @@ export class EmailEventStream {
     } finally {
       reader.disconnect();
     }
+  }
+
+  private async nextEntries(reader: Redis, group: string, consumer: string): Promise<[string, string[]][]> {
+    return [...(await this.claimAbandoned(reader, group, consumer)), ...(await this.readNew(reader, group, consumer))];
   }
 
   private async readNew(reader: Redis, group: string, consumer: string): Promise<[string, string[]][]> {
@@ -81,6 +94,19 @@ export class EmailEventStream {
     ];
     return entries.filter(([, fields]) => fields !== null);
   }
+}
+
+/** Creates the group, and the stream when there is none; a stream created here expires like any other. */
+async function createGroup(reader: Redis, group: string): Promise<void> {
+  await reader.xgroup('CREATE', KEY, group, '0', 'MKSTREAM').catch((error: Error) => {
+    if (!error.message.includes('BUSYGROUP')) throw error;
+  });
+  await reader.expire(KEY, KEEP_SECONDS);
+}
+
+/** The stream expired (or was deleted) since the group was created, taking the group with it. */
+function isStreamGone(error: Error): boolean {
+  return error.message.startsWith('NOGROUP') || error.message.includes('no longer exists');
 }
 
 function parse(fields: string[]): StreamedEvent {

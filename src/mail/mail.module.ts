@@ -48,7 +48,9 @@ export { ProviderFeedback, ProviderFeedbackRecorder } from './provider-feedback.
           attempts: BULL_ATTEMPTS_CAP,
           backoff: { type: RETRY_BACKOFF },
           removeOnComplete: true,
-          removeOnFail: 1000,
+          // Bull keys carry no expiry; a failed job is kept for the dashboard as long as its message
+          // record, and at most the last 1,000 (Bull prunes when the next job fails).
+          removeOnFail: { count: 1000, age: config.mail.retentionDays * 86_400 },
         },
       }),
     }),

@@ -12,6 +12,8 @@ export interface Suppression {
   createdAt: string;
 }
 
+// Kept without expiry: an address that bounced hard or complained must stay refused until an admin
+// removes it; the list grows with bad addresses, not with messages.
 const KEY = 'mailroute:suppressions';
 /** Addresses per HMGET at most, however many lookups arrive together. */
 const MAX_LOOKUP = 1000;

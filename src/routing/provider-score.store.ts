@@ -4,6 +4,12 @@ import { RedisConnection } from '../redis/redis.module';
 import { PERFECT, StoredScore, afterOutcome, scoreAt } from './provider-score';
 
 /**
+ * Time constants after which a score has recovered to within 0.005% of perfect: a missing score reads
+ * as perfect, so the key can go then.
+ */
+const FORGET_AFTER_RECOVERIES = 10;
+
+/**
  * Every provider's score, shared by all workers. Updates read and write without a lock: two workers
  * recording at the same instant may lose one update, which only makes the score a little slower to move.
  */
@@ -25,7 +31,11 @@ export class ProviderScoreStore {
 
   async record(name: string, providerWorked: boolean, now = Date.now()): Promise<void> {
     const current = scoreAt(await this.read(name), now, this.recoveryMs);
-    await this.redis.client.hset(key(name), { score: afterOutcome(current, providerWorked), at: now });
+    await this.redis.client
+      .multi()
+      .hset(key(name), { score: afterOutcome(current, providerWorked), at: now })
+      .pexpire(key(name), this.recoveryMs * FORGET_AFTER_RECOVERIES)
+      .exec();
   }
 
   private async read(name: string): Promise<StoredScore> {

@@ -5,14 +5,18 @@ import { RedisConnection } from '../redis/redis.module';
 /** How many recent calls per provider the success rate and latency are computed over. */
 const WINDOW = 100;
 
-/** KEYS: the provider's list. ARGV: the call (`ok:ms`), the window. */
+/** Calls older than this are not "recent" any more: a provider unused for a week shows no calls. */
+const KEEP_SECONDS = 7 * 86_400;
+
+/** KEYS: the provider's list. ARGV: the call (`ok:ms`), the window, seconds to keep the list. */
 const RECORD = `
 redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, ARGV[2] - 1)`;
+redis.call('LTRIM', KEYS[1], 0, ARGV[2] - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    mailrouteProviderCall(key: string, call: string, window: number): Result<null, Context>;
+    mailrouteProviderCall(key: string, call: string, window: number, keepSeconds: number): Result<null, Context>;
   }
 }
 
@@ -33,7 +37,7 @@ export class ProviderStatsStore {
   }
 
   async record(provider: string, succeeded: boolean, durationMs: number): Promise<void> {
-    await this.redis.client.mailrouteProviderCall(key(provider), `${succeeded ? 1 : 0}:${Math.round(durationMs)}`, WINDOW);
+    await this.redis.client.mailrouteProviderCall(key(provider), `${succeeded ? 1 : 0}:${Math.round(durationMs)}`, WINDOW, KEEP_SECONDS);
   }
 
   async recent(provider: string): Promise<RecentStats> {

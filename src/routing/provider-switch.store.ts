@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Result } from 'ioredis';
 import { RedisConnection } from '../redis/redis.module';
 
+// Kept without expiry: an operator's switch holds until the operator turns it back, and the set holds
+// at most one name per provider.
 const DISABLED = 'mailroute:providers:disabled';
 const pauseKey = (name: string) => `mailroute:providers:paused:${name}`;
 

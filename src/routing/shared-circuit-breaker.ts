@@ -40,6 +40,8 @@ export class SharedCircuitBreaker {
     private readonly provider: string,
     private readonly settings: BreakerSettings,
   ) {
+    // Kept without expiry: one small value per provider, rewritten in place, and an open circuit that
+    // expired would close and send traffic to a provider that is down.
     this.stateKey = `mailroute:breaker:${provider}`;
     this.trialKey = `mailroute:breaker:${provider}:trial`;
   }

@@ -8,6 +8,7 @@ export interface DeliveryAttempt {
   at: string;
   /** The receiver's HTTP status; absent when it did not answer. */
   status?: number;
+  /** Why there was no answer, or why the answer failed the delivery. */
   error?: string;
 }
 
@@ -24,7 +25,7 @@ export interface WebhookDelivery {
 }
 
 const INDEX = 'mailroute:webhooks:deliveries';
-const TTL_SECONDS = 7 * 86_400;
+export const DELIVERY_TTL_SECONDS = 7 * 86_400;
 
 /** Webhook deliveries and their attempts, kept a week, listed newest first. */
 @Injectable()
@@ -37,9 +38,11 @@ export class WebhookDeliveryStore {
     const delivery: WebhookDelivery = { id, type, emailId, status: 'pending', createdAt, payload: buildPayload(id, createdAt), attempts: [] };
     await this.redis.client
       .multi()
-      .set(key(id), JSON.stringify(delivery), 'EX', TTL_SECONDS)
+      .set(key(id), JSON.stringify(delivery), 'EX', DELIVERY_TTL_SECONDS)
       .zadd(INDEX, Date.parse(createdAt), id)
-      .zremrangebyscore(INDEX, '-inf', `(${Date.now() - TTL_SECONDS * 1000}`)
+      .zremrangebyscore(INDEX, '-inf', `(${Date.now() - DELIVERY_TTL_SECONDS * 1000}`)
+      // The index lives as long as its newest delivery.
+      .expire(INDEX, DELIVERY_TTL_SECONDS)
       .exec();
     return delivery;
   }

@@ -5,7 +5,7 @@ import { retryDelay } from '../common/retry-delay';
 import { AppConfig } from '../config/config.module';
 import { MailModule } from '../mail/mail.module';
 import { EventRelay } from './event-relay.service';
-import { WebhookDeliveryStore } from './webhook-delivery.store';
+import { DELIVERY_TTL_SECONDS, WebhookDeliveryStore } from './webhook-delivery.store';
 import { WebhookProcessor } from './webhook.processor';
 import { WEBHOOK_QUEUE } from './webhook.queue';
 import { WebhooksController } from './webhooks.controller';
@@ -30,7 +30,13 @@ const ATTEMPTS_CAP = 1_000;
             [BACKOFF]: (attemptsMade: number) => retryDelay(attemptsMade, config.webhooks?.retryBaseMs ?? 1000),
           },
         },
-        defaultJobOptions: { attempts: ATTEMPTS_CAP, backoff: { type: BACKOFF }, removeOnComplete: true, removeOnFail: 1000 },
+        defaultJobOptions: {
+          attempts: ATTEMPTS_CAP,
+          backoff: { type: BACKOFF },
+          removeOnComplete: true,
+          // As long as the delivery record it stands for, and at most the last 1,000.
+          removeOnFail: { count: 1000, age: DELIVERY_TTL_SECONDS },
+        },
       }),
     }),
   ],

@@ -5,7 +5,7 @@ export class DeliveryAttemptDto {
   at: string;
   /** The receiver's HTTP status. @example 500 */
   status?: number;
-  /** Why there was no answer. @example "fetch failed" */
+  /** Why there was no answer, or why the answer failed the delivery (a redirect). @example "fetch failed" */
   error?: string;
 }
 
