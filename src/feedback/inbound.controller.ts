@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public } from '../auth/auth.module';
+import { ProviderWebhook, Public } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
 import { ProviderFeedback, ProviderFeedbackRecorder } from '../mail/mail.module';
 import { mailgunFeedback, verifyMailgun } from './mailgun-events';
@@ -28,6 +28,7 @@ const FORGED = 'The webhook signature does not verify.';
 @ApiNotFoundResponse({ description: "The provider's verification key is not configured." })
 @ApiOkResponse({ description: 'How many events were recorded.', schema: { example: { recorded: 1 } } })
 @Public()
+@ProviderWebhook()
 @Controller('v1/inbound')
 export class InboundController {
   constructor(
