@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../config/config.module';
 import { RedisConnection } from '../redis/redis.module';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRegistry } from './api-key.registry';
 import { ApiThrottlerGuard, INBOUND_THROTTLER } from './api-throttler.guard';
+import { ThrottlerRedisStorage } from './throttler-redis.storage';
 
 export { ApiKeyRegistry } from './api-key.registry';
 export { Caller } from './caller.decorator';
@@ -29,7 +29,7 @@ export { isAllowedSender } from './sender-policy';
             { ttl: windowMs, limit },
             { name: INBOUND_THROTTLER, ttl: windowMs, limit: inboundLimit },
           ],
-          storage: new ThrottlerStorageRedisService(redis.client),
+          storage: new ThrottlerRedisStorage(redis.client),
         };
       },
     }),
