@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import helmet from 'helmet';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
+import { ServiceUnavailableFilter } from './common/service-unavailable.filter';
 import { VALIDATION_OPTIONS } from './common/validation-options';
 import { checkJsonShape } from './json-shape.limit';
 import { AppConfig, servesApi } from './config/config.module';
@@ -50,7 +51,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.useGlobalPipes(
     new ValidationPipe({ ...VALIDATION_OPTIONS, transform: true }),
   );
-  app.useGlobalFilters(new BodyParserErrorsFilter(app.getHttpAdapter()));
+  app.useGlobalFilters(new ServiceUnavailableFilter(new BodyParserErrorsFilter(app.getHttpAdapter())));
   if (config.http.docsEnabled && servesApi(config.role)) mountDocs(app);
   return app;
 }

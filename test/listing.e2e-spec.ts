@@ -1,13 +1,20 @@
+import { newApiKey } from './support/api-keys';
+import { pollUntil } from './support/poll';
 import { useTestApp } from './support/test-app';
 
 const message = { from: 'shop@example.com', subject: 'Hi', text: 'Hello' };
+/** The shop sends and cancels, the operator lists: two clients, each within the default rate limit. */
+const shop = newApiKey('shop', 'send');
+const operator = newApiKey('operator', 'admin');
 
 describe('GET /v1/emails', () => {
-  const running = useTestApp();
+  const running = useTestApp({ env: { API_KEYS: [shop.entry, operator.entry].join(',') } });
   const sentIds: string[] = [];
 
+  const send = async (body: object) =>
+    (await running.app.http.post('/v1/emails').set('Authorization', shop.bearer).send(body).expect(202)).body.id as string;
   const list = async (query: Record<string, string | number>) =>
-    (await running.app.http.get('/v1/emails').query(query).expect(200)).body as {
+    (await running.app.http.get('/v1/emails').set('Authorization', operator.bearer).query(query).expect(200)).body as {
       data: { id: string; status: string; createdAt: string; tags: string[] }[];
       nextCursor: string | null;
     };
@@ -34,9 +41,9 @@ describe('GET /v1/emails', () => {
   beforeAll(async () => {
     for (let i = 0; i < 25; i += 1) {
       const body = { ...message, to: i % 5 === 0 ? 'vip@example.com' : `user${i}@example.com`, tags: [i % 2 ? 'odd' : 'even'] };
-      sentIds.push((await running.app.send(body).expect(202)).body.id);
+      sentIds.push(await send(body));
     }
-    for (const id of sentIds) await running.app.waitForStatus(id, ['sent']);
+    await pollUntil(() => list({ status: 'sent', limit: 100 }), ({ data }) => data.length === sentIds.length);
   });
 
   it('pages through every message, newest first, each exactly once', async () => {
@@ -62,7 +69,7 @@ describe('GET /v1/emails', () => {
   it('stays consistent while statuses change between pages', async () => {
     const sendAt = new Date(Date.now() + 60_000).toISOString();
     const scheduled: string[] = [];
-    for (let i = 0; i < 12; i += 1) scheduled.push((await running.app.send({ ...message, to: 'later@example.com', sendAt }).expect(202)).body.id);
+    for (let i = 0; i < 12; i += 1) scheduled.push(await send({ ...message, to: 'later@example.com', sendAt }));
 
     // After the first page, cancel one message it listed and two further down.
     let cancelled: string[] = [];
@@ -71,7 +78,7 @@ describe('GET /v1/emails', () => {
       const firstPage = (await list({ status: 'scheduled', limit: 4 })).data.map((email) => email.id);
       const later = scheduled.filter((id) => !firstPage.includes(id));
       cancelled = [firstPage[1], later[2], later[6]];
-      for (const id of cancelled) await running.app.http.post(`/v1/emails/${id}/cancel`).expect(200);
+      for (const id of cancelled) await running.app.http.post(`/v1/emails/${id}/cancel`).set('Authorization', shop.bearer).expect(200);
     });
 
     expect(seen).toEqual(new Set(scheduled.filter((id) => id === cancelled[0] || !cancelled.includes(id))));
@@ -80,7 +87,7 @@ describe('GET /v1/emails', () => {
 
   it('refuses bad filters and cursors with 400', async () => {
     for (const query of [{ limit: 0 }, { limit: 101 }, { status: 'lost' }, { cursor: 'bm9wZQ' }, { since: 'yesterday' }, { to: 'x' }]) {
-      const response = await running.app.http.get('/v1/emails').query(query).expect(400);
+      const response = await running.app.http.get('/v1/emails').set('Authorization', operator.bearer).query(query).expect(400);
       expect(response.body.statusCode).toBe(400);
     }
   });

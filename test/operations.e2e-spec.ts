@@ -106,7 +106,7 @@ describe('operations', () => {
       const unsafe = await app.send(message()).set('X-Request-Id', 'evil" injected=1').expect(202);
       expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       // The next test scripts the provider's next answer: these must have had theirs.
-      await Promise.all([given, generated, unsafe].map(({ body }) => app.waitForStatus(body.id, ['sent'])));
+      for (const { body } of [given, generated, unsafe]) await app.waitForStatus(body.id, ['sent']);
     });
 
     it('write one JSON line per request with the request and message ids, and one per send attempt', async () => {

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../config/config.module';
 import { RedisConnection } from '../redis/redis.module';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRegistry } from './api-key.registry';
-import { ApiThrottlerGuard } from './api-throttler.guard';
+import { ApiThrottlerGuard, INBOUND_THROTTLER } from './api-throttler.guard';
+import { ThrottlerRedisStorage } from './throttler-redis.storage';
 
 export { ApiKeyRegistry } from './api-key.registry';
 export { soleAuthorization } from './authorization-header';
@@ -14,6 +14,7 @@ export { Caller } from './caller.decorator';
 export { Principal, LOCAL_OPERATOR } from './principal';
 export { AdminOnly, RequireScope } from './require-scope.decorator';
 export { IS_PUBLIC, Public } from './public.decorator';
+export { ProviderWebhook } from './provider-webhook.decorator';
 export { grants } from './principal';
 export { isAllowedSender } from './sender-policy';
 
@@ -22,11 +23,16 @@ export { isAllowedSender } from './sender-policy';
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, RedisConnection],
-      useFactory: (config: AppConfig, redis: RedisConnection) => ({
-        throttlers: [{ ttl: config.security.rateLimit.windowMs, limit: config.security.rateLimit.limit }],
-        skipIf: () => config.security.rateLimit.limit === 0,
-        storage: new ThrottlerStorageRedisService(redis.client),
-      }),
+      useFactory: (config: AppConfig, redis: RedisConnection) => {
+        const { limit, inboundLimit, windowMs } = config.security.rateLimit;
+        return {
+          throttlers: [
+            { ttl: windowMs, limit },
+            { name: INBOUND_THROTTLER, ttl: windowMs, limit: inboundLimit },
+          ],
+          storage: new ThrottlerRedisStorage(redis.client),
+        };
+      },
     }),
   ],
   providers: [

@@ -89,8 +89,11 @@ export class AppConfig {
     apiKeys: ApiKeyEntry[];
     /** Who may be the sender, for keys without a list of their own; empty allows anyone. */
     allowedFrom: string[];
-    /** Requests per key (or per IP without keys) per window; 0 turns the limit off. */
-    rateLimit: { limit: number; windowMs: number };
+    /**
+     * Requests per key (or per IP without keys) per window; 0 turns the limit off. `inboundLimit` is the
+     * provider webhooks' own, per provider and client IP in the same window.
+     */
+    rateLimit: { limit: number; windowMs: number; inboundLimit: number };
   };
 
   constructor(env: EnvironmentSchema) {
@@ -170,7 +173,7 @@ export class AppConfig {
     this.security = {
       apiKeys: parseApiKeys(env.API_KEYS),
       allowedFrom: list(env.MAIL_ALLOWED_FROM),
-      rateLimit: { limit: env.API_RATE_LIMIT, windowMs: env.API_RATE_WINDOW_MS },
+      rateLimit: { limit: env.API_RATE_LIMIT, windowMs: env.API_RATE_WINDOW_MS, inboundLimit: env.INBOUND_RATE_LIMIT },
     };
   }
 }

@@ -308,4 +308,9 @@ export class EnvironmentSchema {
   @Min(100)
   @IsInt()
   API_RATE_WINDOW_MS = 1000;
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  INBOUND_RATE_LIMIT = 500;
 }

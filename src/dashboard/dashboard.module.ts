@@ -6,13 +6,15 @@ import { AuthModule } from '../auth/auth.module';
 import { MAIL_QUEUE } from '../mail/mail.module';
 import { WEBHOOK_QUEUE } from '../webhooks/webhooks.module';
 import { AdminKeyMiddleware } from './admin-key.middleware';
+import { RedisReachableMiddleware } from './redis-reachable.middleware';
 
 const DASHBOARD_PATH = '/admin/queues';
 
 /**
  * bull-board for operators at /admin/queues: the mail and webhook queues with their counts and jobs,
  * with retry, clean and the other write actions. It is Express middleware, not a controller, so it stays
- * out of the OpenAPI document; AdminKeyMiddleware runs before it on every path, assets and API included.
+ * out of the OpenAPI document; AdminKeyMiddleware runs before it on every path, assets and API included,
+ * then RedisReachableMiddleware, so that a Redis outage is a prompt 503 rather than a page that hangs.
  */
 @Module({
   imports: [
@@ -21,7 +23,7 @@ const DASHBOARD_PATH = '/admin/queues';
       useFactory: () => ({
         route: DASHBOARD_PATH,
         adapter: ExpressAdapter,
-        middleware: AdminKeyMiddleware,
+        middleware: [AdminKeyMiddleware, RedisReachableMiddleware],
         boardOptions: { uiConfig: { boardTitle: 'mailroute queues' } },
       }),
     }),

@@ -20,7 +20,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public } from '../auth/auth.module';
+import { ProviderWebhook, Public } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
 import { ProviderFeedback, ProviderFeedbackRecorder } from '../mail/mail.module';
 import { MailgunWebhookDto } from './dto/mailgun-webhook.dto';
@@ -57,6 +57,7 @@ interface IdentifiedFeedback {
 @ApiNotFoundResponse({ description: "The provider's verification key is not configured." })
 @ApiOkResponse({ description: 'How many events were recorded.', schema: { example: { recorded: 1 } } })
 @Public()
+@ProviderWebhook()
 @Controller('v1/inbound')
 export class InboundController {
   constructor(

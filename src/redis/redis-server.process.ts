@@ -59,10 +59,22 @@ export class RedisServerProcess {
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = once(this.child, 'exit');
+    // A frozen server would hold the SIGTERM until it is let go.
+    this.thaw();
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Simulates a hung server (SIGSTOP): its connections stay open, and nothing on them is answered. */
+  freeze(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen server go on (SIGCONT); a running one is not affected. */
+  thaw(): void {
+    this.child.kill('SIGCONT');
   }
 
   /** Simulates a crash: no shutdown, no flush. */

@@ -87,8 +87,6 @@ export class TestApp {
       MAIL_OUTBOX_DIR: outboxDir,
       MAIL_RETRY_BASE_MS: '20',
       SHUTDOWN_TIMEOUT_MS: '2000',
-      // Tests poll the API far faster than a client would; the tests of the limit itself set it.
-      API_RATE_LIMIT: '0',
       LOG_FORMAT: 'json',
       ...env,
     });

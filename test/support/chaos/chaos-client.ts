@@ -1,3 +1,4 @@
+import { clientAuthorization } from './chaos-keys';
 import { forEachConcurrently } from './concurrently';
 import { Progress } from './progress';
 
@@ -137,14 +138,18 @@ async function deliverRequest(apiUrl: string, request: ClientRequest, progress: 
   }
 }
 
-async function post(apiUrl: string, { key, batch, messages }: ClientRequest): Promise<Answer> {
+async function post(apiUrl: string, { index, key, batch, messages }: ClientRequest): Promise<Answer> {
   const body = batch ? messages.map((message) => message.body) : messages[0].body;
   let status: number;
   let text: string;
   try {
     const response = await fetch(`${apiUrl}/v1/emails${batch ? '/batch' : ''}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(key ? { 'Idempotency-Key': key } : {}) },
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: clientAuthorization(index),
+        ...(key ? { 'Idempotency-Key': key } : {}),
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
     });

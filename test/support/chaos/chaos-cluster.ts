@@ -9,6 +9,7 @@ import { FakeSendGrid } from '../fake-sendgrid.server';
 import { fakeProvidersEnv } from '../fake-world';
 import { ProductionBuild } from '../production-build';
 import { ServiceProcess } from '../service-process';
+import { CHAOS_API_KEYS } from './chaos-keys';
 
 /** The delivery settings the cluster runs with; the duplicate bound is derived from them. */
 export const DELIVERY = {
@@ -141,7 +142,7 @@ export class ChaosCluster {
       MAIL_RETRY_BASE_MS: '200',
       MAIL_BREAKER_COOLDOWN_MS: '2000',
       SHUTDOWN_TIMEOUT_MS: '5000',
-      API_RATE_LIMIT: '0',
+      API_KEYS: CHAOS_API_KEYS,
       LOG_FORMAT: 'json',
       // Request lines would be most of the output; failed attempts and errors are warnings.
       LOG_LEVEL: 'warn',

@@ -1,4 +1,5 @@
 import { pollUntil } from '../poll';
+import { readerAuthorization } from './chaos-keys';
 import { forEachConcurrently } from './concurrently';
 
 /** A message as GET /v1/emails/{id} shows it, reduced to what the reconciliation reads. */
@@ -30,11 +31,12 @@ const READERS = 20;
  */
 export async function awaitFinalStatuses(apiUrl: string, ids: string[], timeoutMs: number): Promise<FinalStatuses> {
   const pending = new Set(ids);
+  const authorization = new Map(ids.map((id, position) => [id, readerAuthorization(position)]));
   const latest = new Map<string, StoredMessage>();
   const result: FinalStatuses = { final: new Map(), missing: new Set(), unfinished: [] };
   const readPending = async () => {
     await forEachConcurrently([...pending], READERS, async (id) => {
-      const read = await readMessage(apiUrl, id);
+      const read = await readMessage(apiUrl, id, authorization.get(id)!);
       if (read === 'missing') result.missing.add(id);
       else if (read && FINAL.has(read.status)) result.final.set(id, read);
       else {
@@ -51,9 +53,9 @@ export async function awaitFinalStatuses(apiUrl: string, ids: string[], timeoutM
 }
 
 /** The message, 'missing' for a 404, undefined when it could not be read this time. */
-async function readMessage(apiUrl: string, id: string): Promise<StoredMessage | 'missing' | undefined> {
+async function readMessage(apiUrl: string, id: string, authorization: string): Promise<StoredMessage | 'missing' | undefined> {
   try {
-    const response = await fetch(`${apiUrl}/v1/emails/${id}`);
+    const response = await fetch(`${apiUrl}/v1/emails/${id}`, { headers: { Authorization: authorization } });
     if (response.status === 404) return 'missing';
     if (!response.ok) return undefined;
     const { status, provider, error, attempts, metadata } = (await response.json()) as StoredMessage;

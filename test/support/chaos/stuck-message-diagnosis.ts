@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { readerAuthorization } from './chaos-keys';
 
 /**
  * For a message that never finished: its timeline (GET /v1/emails/{id}/events) and where its Bull job is
@@ -40,7 +41,9 @@ async function jobState(redis: Redis, id: string): Promise<string> {
 }
 
 async function timeline(apiUrl: string, id: string): Promise<string> {
-  const response = await fetch(`${apiUrl}/v1/emails/${id}/events`).catch(() => undefined);
+  const response = await fetch(`${apiUrl}/v1/emails/${id}/events`, { headers: { Authorization: readerAuthorization(0) } }).catch(
+    () => undefined,
+  );
   if (!response?.ok) return `unreadable (${response?.status ?? 'no answer'})`;
   const events = (await response.json()) as { type: string; at: string; provider?: string; detail?: string }[];
   return events.map(({ type, at, provider, detail }) => [at.slice(11, 23), type, provider, detail].filter(Boolean).join(' ')).join(' | ');

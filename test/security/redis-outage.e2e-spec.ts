@@ -1,0 +1,185 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Response } from 'supertest';
+import { ThrowawayRedis } from '../support/redis';
+import { TestApp } from '../support/test-app';
+
+const MAILGUN_SIGNING_KEY = `whk_${randomBytes(12).toString('hex')}`;
+/** Enables the Mailgun webhook; nothing else is configured: the outage tests run the defaults. */
+const WITH_MAILGUN_WEBHOOK = { MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_SIGNING_KEY };
+/**
+ * How long a route that needs Redis may take to say that Redis is unreachable: a command against a hung
+ * Redis fails after the 2 s command timeout, plus up to 2 s waiting behind the batch sent before it.
+ */
+const ANSWER_WITHIN_MS = 6_000;
+
+const message = { from: 'app@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
+
+/** One Mailgun webhook call, signed with a fresh token, the way Mailgun sends it. */
+function mailgunCall(eventData: object = { event: 'opened', recipient: 'ann@example.com' }) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const token = randomBytes(25).toString('hex');
+  const signature = createHmac('sha256', MAILGUN_SIGNING_KEY).update(timestamp + token).digest('hex');
+  return { signature: { timestamp, token, signature }, 'event-data': eventData };
+}
+
+const delivered = (id: string) => ({ event: 'delivered', recipient: 'ann@example.com', 'user-variables': { 'mailroute-id': id } });
+
+type Method = 'get' | 'post' | 'delete';
+
+/** Every route that needs Redis, with a body it would accept, and how its 503 must read. */
+const redisRoutes = (id: string): [Method, string, object | undefined, RegExp][] => [
+  ['post', '/v1/emails', message, /^The message could not be stored, so it was not accepted/],
+  ['post', '/v1/emails/batch', [message, message], /^The message could not be stored, so it was not accepted/],
+  ['get', '/v1/emails', undefined, /^Messages cannot be listed while their store \(Redis\) is unreachable/],
+  ['get', `/v1/emails/${id}`, undefined, /^The message cannot be read while its store \(Redis\) is unreachable/],
+  ['get', `/v1/emails/${id}/events`, undefined, /^The message's events cannot be read while/],
+  ['post', `/v1/emails/${id}/cancel`, undefined, /^The message was not cancelled: its store \(Redis\) is unreachable/],
+  ['get', '/v1/providers', undefined, /^The providers' states cannot be read while Redis is unreachable/],
+  ['post', '/v1/providers/outbox/disable', undefined, /^The provider was not disabled: Redis/],
+  ['get', '/v1/suppressions', undefined, /^The suppression list cannot be read while Redis is unreachable/],
+  ['delete', '/v1/suppressions/ann@example.com', undefined, /^The address was not removed: the suppression list \(Redis\)/],
+  ['get', '/v1/webhooks/deliveries', undefined, /^Webhook deliveries cannot be read while Redis is unreachable/],
+  ['get', '/admin/queues/api/queues', undefined, /^The queues cannot be shown while Redis is unreachable/],
+  ['post', '/v1/inbound/mailgun', mailgunCall(delivered(id)), /^The event was not recorded: Redis is unreachable/],
+];
+
+/** Status, error body and Retry-After of one call, or that no answer came within ANSWER_WITHIN_MS. */
+async function answer(app: TestApp, method: Method, path: string, body?: object) {
+  const call = app.http[method](path).timeout(ANSWER_WITHIN_MS);
+  const response: Response | Error = await (body ? call.send(body) : call).catch((error: Error) => error);
+  if (response instanceof Error) return `no answer within ${ANSWER_WITHIN_MS} ms (${response.message})`;
+  return { status: response.status, body: response.body, retryAfter: response.headers['retry-after'] };
+}
+
+/** Asks every Redis route at once (each may take the command timeout) and expects each to say 503 its way. */
+async function expectEveryRedisRouteUnavailable(app: TestApp, id: string): Promise<void> {
+  const routes = redisRoutes(id);
+  const answers = await Promise.all(routes.map(([method, path, body]) => answer(app, method, path, body)));
+  const byRoute = Object.fromEntries(routes.map(([method, path], index) => [`${method} ${path}`, answers[index]]));
+  const expected = Object.fromEntries(
+    routes.map(([method, path, , wording]) => [
+      `${method} ${path}`,
+      {
+        status: 503,
+        body: { statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(wording) },
+        retryAfter: expect.stringMatching(/^[1-9]\d*$/),
+      },
+    ]),
+  );
+  expect(byRoute).toEqual(expected);
+}
+
+// With the default rate limit its Redis call fails first on every route; with it off, each route's own.
+describe.each([
+  ['the default configuration', {}],
+  ['the rate limit off (API_RATE_LIMIT=0)', { API_RATE_LIMIT: '0' }],
+])('finding 5: Redis down or hung answers 503, never 500 or silence, with %s', (_configuration, env) => {
+  let redis: ThrowawayRedis;
+  let app: TestApp;
+  let id: string;
+
+  beforeEach(async () => {
+    redis = await ThrowawayRedis.start();
+    app = await TestApp.start({ redisUrl: redis.url, env: { ...WITH_MAILGUN_WEBHOOK, ...env } });
+    const scheduled = { ...message, sendAt: new Date(Date.now() + 3_600_000).toISOString() };
+    ({ id } = (await app.send(scheduled).expect(202)).body);
+  });
+  afterEach(async () => {
+    redis?.server.thaw();
+    await app?.close();
+    await redis?.stop();
+  });
+
+  it('answers every route that needs Redis with 503, the error shape, its own words and Retry-After when Redis has stopped', async () => {
+    await redis.server.kill();
+
+    await expectEveryRedisRouteUnavailable(app, id);
+    await app.http.get('/health/live').timeout(ANSWER_WITHIN_MS).expect(200);
+  });
+
+  it('does the same within the bound when Redis hangs (its process stopped), and stays live', async () => {
+    redis.server.freeze();
+
+    await expectEveryRedisRouteUnavailable(app, id);
+    await app.http.get('/health/live').timeout(ANSWER_WITHIN_MS).expect(200);
+  });
+});
+
+describe('finding 5: the 429 takes the one error shape', () => {
+  let redis: ThrowawayRedis;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    redis = await ThrowawayRedis.start();
+    // A test about the limit: a small one over a long window, so that the count cannot roll over mid-test.
+    app = await TestApp.start({ redisUrl: redis.url, env: { API_RATE_LIMIT: '2', API_RATE_WINDOW_MS: '60000' } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+  });
+
+  it('says {statusCode, error, message} with Retry-After, and names no exception class', async () => {
+    await app.http.get('/v1/providers').expect(200);
+    await app.http.get('/v1/suppressions').expect(200);
+
+    const refused = await app.http.get('/v1/webhooks/deliveries').expect(429);
+
+    expect(refused.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: 'Too many requests; retry after the number of seconds in Retry-After.',
+    });
+    expect(JSON.stringify(refused.body)).not.toMatch(/Exception/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('finding 13: the inbound provider webhooks have a limit of their own', () => {
+  let redis: ThrowawayRedis;
+
+  beforeAll(async () => {
+    redis = await ThrowawayRedis.start();
+  });
+  beforeEach(() => redis.flush());
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  const withApp = async (env: Record<string, string>, run: (app: TestApp) => Promise<void>) => {
+    const app = await TestApp.start({ redisUrl: redis.url, env: { ...WITH_MAILGUN_WEBHOOK, ...env } });
+    try {
+      await run(app);
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('takes a burst of 70 signed Mailgun calls unthrottled, while the client limit still holds', async () => {
+    // The default limits, in a window long enough that neither count rolls over mid-test.
+    await withApp({ API_RATE_WINDOW_MS: '60000' }, async (app) => {
+      const calls = await Promise.all(Array.from({ length: 70 }, () => app.http.post('/v1/inbound/mailgun').send(mailgunCall())));
+      expect(calls.map((call) => call.status)).toEqual(Array(70).fill(200));
+
+      const statuses: number[] = [];
+      for (let i = 0; i < 51; i += 1) statuses.push((await app.http.get('/v1/providers')).status);
+      expect(statuses).toEqual([...Array(50).fill(200), 429]);
+    });
+  });
+
+  it('refuses calls over INBOUND_RATE_LIMIT per provider with 429 and Retry-After, apart from the client limit', async () => {
+    await withApp({ INBOUND_RATE_LIMIT: '3', API_RATE_LIMIT: '2', API_RATE_WINDOW_MS: '60000' }, async (app) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i += 1) statuses.push((await app.http.post('/v1/inbound/mailgun').send(mailgunCall())).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+
+      const refused = await app.http.post('/v1/inbound/mailgun').send(mailgunCall()).expect(429);
+      expect(refused.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.any(String) });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      // The webhook's count is not the client's: the API still has its own two requests.
+      await app.http.get('/v1/providers').expect(200);
+      await app.http.get('/v1/providers').expect(200);
+      await app.http.get('/v1/providers').expect(429);
+    });
+  });
+});
