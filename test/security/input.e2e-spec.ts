@@ -21,7 +21,7 @@ function postRaw(app: TestApp, path: string, json: string) {
 }
 
 describe('8. control characters and quoted local parts in addresses', () => {
-  const running = useTestApp();
+  const running = useTestApp({ callers: 10 });
   const injectedLocalPart = '"x\r\nBcc: spy@evil.example\r\nX:"@b.example';
 
   it.each([
@@ -109,7 +109,7 @@ describe('8. a quoted local part against a sender allow-list', () => {
 });
 
 describe('10. keys named after Object.prototype members in metadata and headers', () => {
-  const running = useTestApp();
+  const running = useTestApp({ callers: 10 });
 
   it('keeps metadata keys such as constructor and toString as data', async () => {
     const metadata = { constructor: 'x', toString: 'y', hasOwnProperty: 'z', orderId: '1' };
@@ -168,7 +168,7 @@ describe('10. keys named after Object.prototype members in metadata and headers'
 });
 
 describe('12. the header policy', () => {
-  const running = useTestApp();
+  const running = useTestApp({ callers: 10 });
 
   it.each(['Resent-From', 'Resent-Sender', 'X-Original-From', 'Errors-To', 'Authentication-Results', 'Content-ID', 'Content-Location'])(
     'refuses %s as a custom header',
@@ -247,7 +247,7 @@ describe('12. the header policy', () => {
 });
 
 describe('7. body size cap (default)', () => {
-  const running = useTestApp();
+  const running = useTestApp({ callers: 10 });
 
   it.each(['text', 'html'])('refuses a %s over 5 MiB with 413 naming the field', async (field) => {
     const response = await running.app.send({ ...valid, [field]: 'a'.repeat(DEFAULT_BODY_MAX_BYTES + 1) }).expect(413);
@@ -260,7 +260,7 @@ describe('7. body size cap (default)', () => {
 });
 
 describe('7. body size cap (MAIL_BODY_MAX_BYTES)', () => {
-  const running = useTestApp({ env: { MAIL_BODY_MAX_BYTES: '1000' } });
+  const running = useTestApp({ env: { MAIL_BODY_MAX_BYTES: '1000' }, callers: 10 });
 
   it('accepts a body of exactly the limit and refuses one byte more', async () => {
     await running.app.send({ ...valid, text: 'a'.repeat(1000), html: 'b'.repeat(1000) }).expect(202);
@@ -311,7 +311,7 @@ describe('what held up: the sender allow-list', () => {
 });
 
 describe('what held up: .eml encoding', () => {
-  const running = useTestApp();
+  const running = useTestApp({ callers: 10 });
 
   it('keeps CR/LF, U+2028, U+0085 and NUL in bodies, and U+2028 in the subject, from making headers', async () => {
     const text = 'line\r\nBcc: spy@evil.example\r\n\r\nnul\u0000 nel\u0085 ls\u2028end';

@@ -12,6 +12,7 @@ import { LogDestination } from '../../src/logging/logging.module';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { createProviders } from '../../src/providers/provider.catalog';
 import { EmailProvider, ProviderRegistry } from '../../src/providers/providers.module';
+import { newApiKey } from './api-keys';
 import { CapturingLogDestination } from './capturing-log.destination';
 import { pollUntil } from './poll';
 import { ThrowawayRedis } from './redis';
@@ -56,6 +57,11 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Adapters to put before the configured ones, in priority order. */
   extraProviders?: EmailProvider[];
+  /**
+   * Spreads `http`'s requests over this many admin API keys, in turn, as that many clients would: for a
+   * test about something else that sends faster than one client may (API_RATE_LIMIT per key).
+   */
+  callers?: number;
 }
 
 /**
@@ -63,15 +69,22 @@ export interface TestAppOptions {
  * HTTP pipeline as main.ts, and an outbox in a fresh temporary directory.
  */
 export class TestApp {
+  private turn = 0;
+
   private constructor(
     readonly app: NestExpressApplication,
     readonly outboxDir: string,
+    private readonly callers: string[],
   ) {}
 
-  static async start(options: TestAppOptions): Promise<TestApp> {
+  static async start({ callers = 0, ...options }: TestAppOptions): Promise<TestApp> {
     const outboxDir = mkdtempSync(join(tmpdir(), 'mailroute-outbox-'));
+    const keys = Array.from({ length: callers }, (_, n) => newApiKey(`caller-${n}`, 'admin'));
+    const apiKeys = [options.env?.API_KEYS, ...keys.map(({ entry }) => entry)].filter(Boolean).join(',');
+    const env = { ...options.env, ...(apiKeys ? { API_KEYS: apiKeys } : {}) };
     try {
-      return new TestApp(await TestApp.createApp(options, outboxDir), outboxDir);
+      const app = await TestApp.createApp({ ...options, env }, outboxDir);
+      return new TestApp(app, outboxDir, keys.map(({ bearer }) => bearer));
     } catch (error) {
       rmSync(outboxDir, { recursive: true, force: true });
       throw error;
@@ -111,7 +124,8 @@ export class TestApp {
   }
 
   get http() {
-    return request(this.app.getHttpServer());
+    if (this.callers.length === 0) return request(this.app.getHttpServer());
+    return request.agent(this.app.getHttpServer()).set('Authorization', this.callers[this.turn++ % this.callers.length]);
   }
 
   send(body: object) {
