@@ -1,30 +1,19 @@
-import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { newApiKey } from './support/api-keys';
 import { FakeWorld } from './support/fake-world';
+import { ProviderEventSigner } from './support/provider-event-signer';
 import { TestApp } from './support/test-app';
 
 const sender = newApiKey('app', 'send');
 const admin = newApiKey('ops', 'admin');
-const MAILGUN_SIGNING_KEY = `whk_${randomBytes(12).toString('hex')}`;
-/** The key pair SendGrid would hold; mailroute is configured with the public half, as SendGrid shows it. */
-const sendgridKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const sendgridPublicKey = sendgridKeys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+const signer = new ProviderEventSigner();
 
 describe('provider event webhooks and the suppression list', () => {
   let world: FakeWorld;
   let app: TestApp;
 
   beforeAll(async () => {
-    world = await FakeWorld.start();
-    app = await TestApp.start({
-      redisUrl: world.redis.url,
-      env: {
-        ...world.env,
-        API_KEYS: [sender.entry, admin.entry].join(','),
-        SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey,
-        MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_SIGNING_KEY,
-      },
-    });
+    ({ world, app } = await FakeWorld.withApp({ API_KEYS: [sender.entry, admin.entry].join(','), ...signer.env }));
   });
   afterAll(async () => {
     await app?.close();
@@ -45,9 +34,9 @@ describe('provider event webhooks and the suppression list', () => {
 
   /** Posts events the way SendGrid's Signed Event Webhook does, each with its own sg_event_id. */
   const postSendGrid = (events: object[], forge = false) => {
-    const body = JSON.stringify(events.map((event) => ({ sg_event_id: randomBytes(16).toString('base64url'), ...event })));
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const signature = sign('sha256', Buffer.from(timestamp + body), sendgridKeys.privateKey).toString('base64');
+    const { body, timestamp, signature } = signer.sendGridCall(
+      events.map((event) => ({ sg_event_id: randomBytes(16).toString('base64url'), ...event })),
+    );
     return app.http
       .post('/v1/inbound/sendgrid')
       .set('content-type', 'application/json')
@@ -56,12 +45,8 @@ describe('provider event webhooks and the suppression list', () => {
       .send(body);
   };
   /** Posts one event the way Mailgun's webhooks do. */
-  const postMailgun = (eventData: object, { key = MAILGUN_SIGNING_KEY, age = 0 } = {}) => {
-    const timestamp = String(Math.floor(Date.now() / 1000) - age);
-    const token = randomBytes(25).toString('hex');
-    const signature = createHmac('sha256', key).update(timestamp + token).digest('hex');
-    return app.http.post('/v1/inbound/mailgun').send({ signature: { timestamp, token, signature }, 'event-data': eventData });
-  };
+  const postMailgun = (eventData: object, { key = signer.mailgunSigningKey, age = 0 } = {}) =>
+    app.http.post('/v1/inbound/mailgun').send({ signature: signer.mailgunSignature({ key, age }), 'event-data': eventData });
 
   it('adds SendGrid\'s delivered and hard-bounce events to the message, and suppresses the bounced address', async () => {
     const id = await deliver('gone@example.com');

@@ -3,8 +3,8 @@ import { pollUntil } from './support/poll';
 import { ThrowawayRedis } from './support/redis';
 import { TestApp } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
+import { WEBHOOK_SECRET, startWebhookWorld, stopWebhookWorld } from './support/webhook-world';
 
-const SECRET = 'whsec_test-0123456789abcdef';
 const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
 
 describe('webhooks', () => {
@@ -13,16 +13,9 @@ describe('webhooks', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    [redis, receiver] = await Promise.all([ThrowawayRedis.start(), WebhookReceiver.start()]);
-    app = await TestApp.start({
-      redisUrl: redis.url,
-      env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_BASE_MS: '50' },
-    });
+    ({ redis, receiver, app } = await startWebhookWorld({ WEBHOOK_RETRY_BASE_MS: '50' }));
   });
-  afterAll(async () => {
-    await app?.close();
-    await Promise.all([redis?.stop(), receiver?.close()]);
-  });
+  afterAll(() => stopWebhookWorld({ app, redis, receiver }));
 
   const eventsFor = (id: string) =>
     receiver.received.map(({ body }) => JSON.parse(body)).filter((payload) => payload.data.emailId === id);
@@ -41,8 +34,8 @@ describe('webhooks', () => {
     });
     for (const call of receiver.received) {
       const header = call.headers[SIGNATURE_HEADER.toLowerCase()] as string;
-      expect(verifyWebhookSignature(call.body, header, SECRET)).toBe(true);
-      expect(verifyWebhookSignature(call.body.replace('"type"', '"kind"'), header, SECRET)).toBe(false);
+      expect(verifyWebhookSignature(call.body, header, WEBHOOK_SECRET)).toBe(true);
+      expect(verifyWebhookSignature(call.body.replace('"type"', '"kind"'), header, WEBHOOK_SECRET)).toBe(false);
     }
   });
 

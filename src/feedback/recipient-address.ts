@@ -1,4 +1,6 @@
-import { ValidationArguments, registerDecorator } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { Expose, Transform } from 'class-transformer';
+import { IsString, MaxLength, ValidationArguments, registerDecorator } from 'class-validator';
 import { parseAddress } from '../mail/mail.module';
 
 /** RFC 5321's limit on a path (256) less its angle brackets. */
@@ -14,8 +16,21 @@ export function recipientAddress(value: unknown): string | undefined {
   return 'address' in parsed ? parsed.address.email : undefined;
 }
 
+/**
+ * A provider event's recipient, read from the payload: a string of at most MAX_ADDRESS_LENGTH characters
+ * that is one address, kept as mailroute stores addresses.
+ */
+export const RecipientAddress = () =>
+  applyDecorators(
+    Expose(),
+    Transform(({ value }) => recipientAddress(value) ?? value),
+    IsString(),
+    MaxLength(MAX_ADDRESS_LENGTH),
+    IsOneAddress(),
+  );
+
 /** One email address of at most MAX_ADDRESS_LENGTH characters; the message does not repeat the value. */
-export function IsRecipientAddress(): PropertyDecorator {
+function IsOneAddress(): PropertyDecorator {
   return (target, property) =>
     registerDecorator({
       name: 'isRecipientAddress',

@@ -8,9 +8,9 @@ import { ThrowawayRedis } from '../support/redis';
 import { loggedLines } from '../support/secret-watch';
 import { TestApp, useTestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { startWebhookWorld, stopWebhookWorld } from '../support/webhook-world';
 
 const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
-const SECRET = 'whsec_test-0123456789abcdef';
 
 async function listen(app: TestApp): Promise<number> {
   const server = app.app.getHttpServer() as Server;
@@ -113,16 +113,9 @@ describe('7. Expiry of every key mailroute writes', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    [redis, receiver] = await Promise.all([ThrowawayRedis.start(), WebhookReceiver.start()]);
-    app = await TestApp.start({
-      redisUrl: redis.url,
-      env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET },
-    });
+    ({ redis, receiver, app } = await startWebhookWorld());
   });
-  afterAll(async () => {
-    await app?.close();
-    await Promise.all([redis?.stop(), receiver?.close()]);
-  });
+  afterAll(() => stopWebhookWorld({ app, redis, receiver }));
 
   /**
    * The keys that are kept until someone removes them, each for the reason its writer gives: state an
@@ -188,16 +181,9 @@ describe('9. Webhook redirects', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    [redis, receiver] = await Promise.all([ThrowawayRedis.start(), WebhookReceiver.start()]);
-    app = await TestApp.start({
-      redisUrl: redis.url,
-      env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_BASE_MS: '50' },
-    });
+    ({ redis, receiver, app } = await startWebhookWorld({ WEBHOOK_RETRY_BASE_MS: '50' }));
   });
-  afterAll(async () => {
-    await app?.close();
-    await Promise.all([redis?.stop(), receiver?.close()]);
-  });
+  afterAll(() => stopWebhookWorld({ app, redis, receiver }));
 
   it('fails a delivery answered with 307, records the answer, and never calls the redirect target', async () => {
     receiver.redirectTo('/elsewhere');

@@ -1,53 +1,22 @@
-import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { newApiKey } from '../support/api-keys';
 import { FakeWorld } from '../support/fake-world';
-import { watchSecret } from '../support/secret-watch';
+import { MailgunSignature, ProviderEventSigner, SendGridCall } from '../support/provider-event-signer';
 import { TestApp } from '../support/test-app';
 
 const sender = newApiKey('app', 'send');
 const admin = newApiKey('ops', 'admin');
-const MAILGUN_SIGNING_KEY = `whk_${randomBytes(12).toString('hex')}`;
-watchSecret(MAILGUN_SIGNING_KEY);
-const sendgridKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const sendgridPublicKey = sendgridKeys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
-
-const now = () => Math.floor(Date.now() / 1000);
+const signer = new ProviderEventSigner();
+const mailgunSignature = (options?: Parameters<ProviderEventSigner['mailgunSignature']>[0]) => signer.mailgunSignature(options);
+const sendGridCall = (events: object[], timestamp?: string) => signer.sendGridCall(events, timestamp);
 const DAY = 86_400;
-
-interface MailgunSignature {
-  timestamp: string;
-  token: string;
-  signature: string;
-}
-
-/** What Mailgun puts in `signature`, for a call made `age` seconds ago with this token. */
-function mailgunSignature({ age = 0, token = randomBytes(25).toString('hex') } = {}): MailgunSignature {
-  const timestamp = String(now() - age);
-  return { timestamp, token, signature: createHmac('sha256', MAILGUN_SIGNING_KEY).update(timestamp + token).digest('hex') };
-}
-
-/** One signed SendGrid call, as raw parts so that it can be sent again unchanged. */
-function sendGridCall(events: object[], timestamp = String(now())) {
-  const body = JSON.stringify(events);
-  const signature = sign('sha256', Buffer.from(timestamp + body), sendgridKeys.privateKey).toString('base64');
-  return { body, timestamp, signature };
-}
 
 describe('provider event webhooks under attack', () => {
   let world: FakeWorld;
   let app: TestApp;
 
   beforeAll(async () => {
-    world = await FakeWorld.start();
-    app = await TestApp.start({
-      redisUrl: world.redis.url,
-      env: {
-        ...world.env,
-        API_KEYS: [sender.entry, admin.entry].join(','),
-        SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey,
-        MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_SIGNING_KEY,
-      },
-    });
+    ({ world, app } = await FakeWorld.withApp({ API_KEYS: [sender.entry, admin.entry].join(','), ...signer.env }));
   });
   afterAll(async () => {
     await app?.close();
@@ -79,7 +48,7 @@ describe('provider event webhooks under attack', () => {
     ...(id ? { 'user-variables': { 'mailroute-id': id } } : {}),
   });
 
-  const postSendGrid = ({ body, timestamp, signature }: ReturnType<typeof sendGridCall>) =>
+  const postSendGrid = ({ body, timestamp, signature }: SendGridCall) =>
     app.http
       .post('/v1/inbound/sendgrid')
       .set('content-type', 'application/json')

@@ -1,6 +1,7 @@
 import { FakeMailgun } from './fake-mailgun.server';
 import { FakeSendGrid } from './fake-sendgrid.server';
 import { ThrowawayRedis } from './redis';
+import { TestApp } from './test-app';
 
 /**
  * Everything outside mailroute that an e2e test with real providers needs: a throwaway Redis and the
@@ -16,6 +17,13 @@ export class FakeWorld {
   static async start(): Promise<FakeWorld> {
     const [redis, sendgrid, mailgun] = await Promise.all([ThrowawayRedis.start(), FakeSendGrid.start(), FakeMailgun.start()]);
     return new FakeWorld(redis, sendgrid, mailgun);
+  }
+
+  /** A fake world and the app sending through it, with `env` on top of the world's. */
+  static async withApp(env: Record<string, string> = {}): Promise<{ world: FakeWorld; app: TestApp }> {
+    const world = await FakeWorld.start();
+    const app = await TestApp.start({ redisUrl: world.redis.url, env: { ...world.env, ...env } });
+    return { world, app };
   }
 
   /** MAIL_PROVIDERS=sendgrid,mailgun, with both pointed at their fakes. */

@@ -1,6 +1,6 @@
-import { Expose, Transform, Type } from 'class-transformer';
-import { IsObject, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
-import { IsRecipientAddress, MAX_ADDRESS_LENGTH, recipientAddress } from '../recipient-address';
+import { Expose, Type } from 'class-transformer';
+import { IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { RecipientAddress } from '../recipient-address';
 import { WHOLE_SECONDS } from '../signed-timestamp';
 
 // class-validator runs a property's decorators bottom-up and stops at its first error, so the most basic
@@ -71,11 +71,7 @@ export class MailgunEventDataDto {
 
   /** @example "ann@example.com" */
   @WhenRecorded()
-  @IsRecipientAddress()
-  @MaxLength(MAX_ADDRESS_LENGTH)
-  @IsString()
-  @Transform(({ value }) => recipientAddress(value) ?? value)
-  @Expose()
+  @RecipientAddress()
   recipient: string;
 
   @WhenRecorded()

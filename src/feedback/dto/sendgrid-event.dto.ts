@@ -1,6 +1,6 @@
-import { Expose, Transform } from 'class-transformer';
-import { IsOptional, IsString, IsUUID, Length, MaxLength, ValidateIf } from 'class-validator';
-import { IsRecipientAddress, MAX_ADDRESS_LENGTH, recipientAddress } from '../recipient-address';
+import { Expose } from 'class-transformer';
+import { IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import { RecipientAddress } from '../recipient-address';
 
 // class-validator runs a property's decorators bottom-up and stops at its first error, so the most basic
 // check of each property is the one nearest to it. Property names are SendGrid's, so that a 400 names
@@ -22,11 +22,7 @@ export class SendGridEventDto {
 
   /** @example "ann@example.com" */
   @WhenRecorded()
-  @IsRecipientAddress()
-  @MaxLength(MAX_ADDRESS_LENGTH)
-  @IsString()
-  @Transform(({ value }) => recipientAddress(value) ?? value)
-  @Expose()
+  @RecipientAddress()
   email: string;
 
   /** Unique per event; a repeat of an id already taken is skipped. @example "ZGVsaXZlcmVkLTAtMjQ" */
