@@ -4,6 +4,7 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import helmet from 'helmet';
+import { ApiKeyRegistry } from './auth/auth.module';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
 import { ServiceUnavailableFilter } from './common/service-unavailable.filter';
 import { VALIDATION_OPTIONS } from './common/validation-options';
@@ -39,7 +40,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   // upgrade /docs' and the dashboard's asset requests to https and fail.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (!servesApi(config.role)) app.use(probesOnly);
-  app.use(inFlightBytesLimit(config.http.inFlightLimitBytes, sizeInBytes(config.http.bodyLimit)));
+  const keys = app.get(ApiKeyRegistry);
+  app.use(inFlightBytesLimit(config.http.inFlightLimitBytes, sizeInBytes(config.http.bodyLimit), (request) => keys.vouchesFor(request)));
   app.useBodyParser('json', {
     limit: config.http.bodyLimit,
     // Webhook signatures are computed over the exact bytes, so the raw body stays on the request.

@@ -41,6 +41,17 @@ describe('inFlightBytesLimit', () => {
     expect(run(limit, withBody({ 'content-length': '200' })).passed).toBe(true);
   });
 
+  it('lets requests without a valid key hold a quarter of the bound at most, and callers with one the rest', () => {
+    const limit = inFlightBytesLimit(32 * MB, 15 * MB, (request) => request.headers.authorization === 'Bearer valid');
+    const keyed = (size: number) => withBody({ 'content-length': String(size), authorization: 'Bearer valid' });
+    const anonymous = run(limit, withBody({ 'content-length': String(7 * MB) }));
+    expect(anonymous.passed).toBe(true);
+    expect(run(limit, withBody({ 'content-length': String(2 * MB) })).passed).toBe(false);
+    expect([run(limit, keyed(15 * MB)).passed, run(limit, keyed(10 * MB)).passed]).toEqual([true, true]);
+    anonymous.response.emit('close');
+    expect(run(limit, withBody({ 'content-length': String(2 * MB) })).passed).toBe(true);
+  });
+
   it('gives the reservation back when the response closes', () => {
     const limit = inFlightBytesLimit(16 * MB, 15 * MB);
     const first = run(limit, withBody({ 'content-length': String(15 * MB) }));

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeyRegistry } from './api-key.registry';
-import { soleAuthorization } from './authorization-header';
+import { bearerToken } from './authorization-header';
 import type { AuthenticatedRequest } from './caller.decorator';
 import { LOCAL_OPERATOR, Scope, grants } from './principal';
 import { IS_PUBLIC } from './public.decorator';
@@ -45,8 +45,4 @@ export class ApiKeyGuard implements CanActivate {
     request.principal = principal;
     return true;
   }
-}
-
-function bearerToken(request: AuthenticatedRequest): string | undefined {
-  return /^Bearer\s+(\S+)\s*$/i.exec(soleAuthorization(request) ?? '')?.[1];
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/config.module';
+import type { IncomingMessage } from 'node:http';
+import { bearerToken } from './authorization-header';
 import { Principal } from './principal';
 
 interface StoredKey {
@@ -26,6 +28,11 @@ export class ApiKeyRegistry {
   /** False when no keys are configured: the service then runs open, on loopback only. */
   get enabled(): boolean {
     return this.keys.length > 0;
+  }
+
+  /** Whether the request carries one of the keys, or needs none because none are configured. */
+  vouchesFor(request: IncomingMessage): boolean {
+    return !this.enabled || this.authenticate(bearerToken(request) ?? '') !== undefined;
   }
 
   authenticate(presented: string): Principal | undefined {

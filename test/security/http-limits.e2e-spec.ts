@@ -3,6 +3,7 @@ import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
 import { Socket, connect } from 'node:net';
 import type Redis from 'ioredis';
+import { newApiKey } from '../support/api-keys';
 import { pollUntil } from '../support/poll';
 import { ThrowawayRedis } from '../support/redis';
 import { loggedLines } from '../support/secret-watch';
@@ -40,14 +41,14 @@ interface Answer {
  * A POST whose headers (with the full Content-Length) and first bytes are sent at once, and the rest
  * only on `finish()`: the server holds it in flight for as long as the test wants.
  */
-function heldPost(port: number, path: string, body: Buffer) {
+function heldPost(port: number, path: string, body: Buffer, headers: Record<string, string> = {}) {
   const request = httpRequest({
     host: '127.0.0.1',
     port,
     path,
     method: 'POST',
     agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': body.length },
+    headers: { 'content-type': 'application/json', 'content-length': body.length, ...headers },
   });
   const state: { answer?: Answer } = {};
   const answered = new Promise<Answer>((resolve, reject) => {
@@ -101,8 +102,38 @@ describe('7. Concurrent request bytes per process', () => {
       const admitted = held.filter(({ state }) => state.answer === undefined);
       const answers = await Promise.all(admitted.map((post) => post.finish()));
       expect(answers.map(({ status }) => status)).toEqual([202, 202]);
+      for (const { body } of answers) await running.app.waitForStatus(JSON.parse(body).id, ['sent']);
     } finally {
       held.forEach((post) => post.abandon());
+    }
+  });
+});
+
+describe('7. Concurrent request bytes per process, against clients without a key', () => {
+  const client = newApiKey('shop', 'send');
+  const running = useTestApp({ env: { API_KEYS: client.entry } });
+  const bodyOf = (mebibytes: number) =>
+    Buffer.from(JSON.stringify({ ...message, attachments: [{ filename: 'f.bin', content: Buffer.alloc(mebibytes * 1024 * 1024, 1).toString('base64') }] }));
+
+  it('keeps most of the bound for callers with a key: slow uploads without one cannot turn them away', async () => {
+    const port = await listen(running.app);
+    const anonymous = [1, 2].map(() => heldPost(port, '/v1/emails', bodyOf(4.5)));
+    const keyed: ReturnType<typeof heldPost>[] = [];
+    try {
+      const refused = await pollUntil(
+        async () => anonymous.filter(({ state }) => state.answer !== undefined),
+        (answered) => answered.length > 0,
+      );
+      expect(refused.map(({ state }) => state.answer!.status)).toEqual([503]);
+      keyed.push(...[1, 2].map(() => heldPost(port, '/v1/emails', bodyOf(9.5), { authorization: client.bearer })));
+      const answers = await Promise.all(keyed.map((post) => post.finish()));
+      expect(answers.map(({ status }) => status)).toEqual([202, 202]);
+      const stillHeld = anonymous.find(({ state }) => state.answer === undefined)!;
+      expect((await stillHeld.finish()).status).toBe(401);
+      // Sent before the app closes, so that no delivery is cut off by the shutdown.
+      for (const { body } of answers) await running.app.waitForStatus(JSON.parse(body).id, ['sent'], client.bearer);
+    } finally {
+      [...anonymous, ...keyed].forEach((post) => post.abandon());
     }
   });
 });
@@ -252,13 +283,17 @@ describe('11. Slow bodies and connections', () => {
   it('lets shutdown end a keep-alive connection whose request was under way, without waiting out the keep-alive', async () => {
     const redis = await ThrowawayRedis.start();
     const app = await TestApp.start({ redisUrl: redis.url });
+    // Closed once fully started: closing an app still starting can fail on its own ("Connection is
+    // closed"), a separate problem from the one tested here.
+    await pollUntil(() => app.http.get('/health/ready'), (response) => response.status === 200);
     const server = app.app.getHttpServer() as Server;
     const socket = connect(await listen(app), '127.0.0.1');
     socket.on('error', () => undefined);
     try {
       await once(socket, 'connect');
+      // A route that needs no Redis: what is tested is the connection, not what shutdown does to a store.
       const body = JSON.stringify(message);
-      socket.write(`POST /v1/emails HTTP/1.1\r\nHost: mailroute\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n{`);
+      socket.write(`GET /health/live HTTP/1.1\r\nHost: mailroute\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n{`);
       const state = { closed: false };
       const closing = app.close().then(() => (state.closed = true));
       await pollUntil(async () => server.listening, (listening) => !listening);
@@ -276,6 +311,7 @@ describe('11. Slow bodies and connections', () => {
     const app = await TestApp.start({ redisUrl: redis.url, env: { HTTP_MAX_CONNECTIONS: '2' } });
     const sockets: Socket[] = [];
     try {
+      await pollUntil(() => app.http.get('/health/ready'), (response) => response.status === 200);
       const port = await listen(app);
       const open = async () => {
         const socket = connect(port, '127.0.0.1');
