@@ -52,6 +52,12 @@ describe('inFlightBytesLimit', () => {
     expect(run(limit, withBody({ 'content-length': String(2 * MB) })).passed).toBe(true);
   });
 
+  it('lets a chunked body without a key take the whole anonymous share instead of refusing it', () => {
+    const limit = inFlightBytesLimit(32 * MB, 15 * MB, () => false);
+    expect(run(limit, withBody({ 'transfer-encoding': 'chunked' })).passed).toBe(true);
+    expect(run(limit, withBody({ 'content-length': '200' })).passed).toBe(false);
+  });
+
   it('gives the reservation back when the response closes', () => {
     const limit = inFlightBytesLimit(16 * MB, 15 * MB);
     const first = run(limit, withBody({ 'content-length': String(15 * MB) }));

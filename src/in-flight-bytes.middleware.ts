@@ -33,9 +33,10 @@ export function inFlightBytesLimit(
   let inFlight = 0;
   let anonymousInFlight = 0;
   return (request: Request, response: Response, next: NextFunction): void => {
-    const size = declaredSize(request, bodyLimitBytes);
-    if (size === 0) return next();
     const anonymous = !hasValidKey(request);
+    // A chunked body without a key takes the whole share rather than be refused for its unknown size.
+    const size = Math.min(declaredSize(request, bodyLimitBytes), anonymous ? anonymousMaxBytes : Infinity);
+    if (size === 0) return next();
     if (inFlight + size > maxBytes || (anonymous && anonymousInFlight + size > anonymousMaxBytes)) {
       // This refusal comes before the request logger: without this line it would leave no trace.
       const who = anonymous ? 'without a valid API key ' : '';

@@ -2,6 +2,7 @@ import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AuthenticatedRequest } from './caller.decorator';
+import { isRedisUnavailable, outageException } from '../redis/redis.module';
 import { LOCAL_OPERATOR } from './principal';
 import { PROVIDER_WEBHOOK } from './provider-webhook.decorator';
 import { IS_PUBLIC } from './public.decorator';
@@ -19,6 +20,16 @@ const TOO_MANY = 'Too many requests; retry after the number of seconds in Retry-
  */
 @Injectable()
 export class ApiThrottlerGuard extends ThrottlerGuard {
+  /** Counting is the first Redis call of a request: when it fails, the route's outage sentence answers. */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await super.canActivate(context);
+    } catch (error) {
+      if (!isRedisUnavailable(error)) throw error;
+      throw outageException(this.reflector, context, error as Error);
+    }
+  }
+
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (this.isProviderWebhook(context)) return false;
     return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) === true;

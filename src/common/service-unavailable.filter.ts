@@ -8,18 +8,16 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isRedisUnavailable } from '../redis/redis-unavailable';
-import { isRedisRoute, outageMessage } from './outage-message';
+import { genericOutageMessage, isRedisUnavailable } from '../redis/redis.module';
 
 /** Redis outages are mostly restarts and failovers: seconds, not minutes. */
 export const RETRY_AFTER_SECONDS = 5;
 
 /**
- * Every 503 the API answers. A Redis command on a request path that could not reach Redis (the rate
- * limiter's, a store's) becomes a 503 instead of a 500, worded for the route; on the routes that need
- * Redis the handler's own 503 can only mean Redis too, and gets the same words. Every 503 carries
- * Retry-After, so that clients and providers come back instead of giving up. Anything else, and the
- * answer itself, is left to `otherwise`.
+ * Every 503 the API answers carries Retry-After, so that clients and providers come back instead of
+ * giving up. The limiter and the handlers word their own 503s for their route (@WhenRedisDown); a Redis
+ * failure met anywhere else (a middleware's) still becomes a 503, in general words, instead of a 500.
+ * Anything else, and the answer itself, is left to `otherwise`.
  */
 @Catch()
 export class ServiceUnavailableFilter implements ExceptionFilter {
@@ -37,13 +35,12 @@ export class ServiceUnavailableFilter implements ExceptionFilter {
 
   private unavailable(exception: unknown, host: ArgumentsHost): HttpException | undefined {
     const { method, route } = host.switchToHttp().getRequest<Request>();
-    const path = route?.path as string | undefined;
     if (isRedisUnavailable(exception)) {
       // The route template, never the URL: a URL can hold an address.
-      this.logger.warn(`${method} ${path ?? '(no route)'} answered 503: ${(exception as Error).message}`);
-      return new ServiceUnavailableException(outageMessage(method, path));
+      this.logger.warn(`${method} ${(route?.path as string | undefined) ?? '(no route)'} answered 503: ${(exception as Error).message}`);
+      return new ServiceUnavailableException(genericOutageMessage(method));
     }
-    if (!(exception instanceof HttpException) || exception.getStatus() !== HttpStatus.SERVICE_UNAVAILABLE) return undefined;
-    return isRedisRoute(method, path) ? new ServiceUnavailableException(outageMessage(method, path)) : exception;
+    const unavailable = exception instanceof HttpException && exception.getStatus() === HttpStatus.SERVICE_UNAVAILABLE;
+    return unavailable ? exception : undefined;
   }
 }

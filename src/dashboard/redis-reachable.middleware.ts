@@ -1,7 +1,6 @@
 import { Injectable, NestMiddleware, ServiceUnavailableException } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { RedisConnection } from '../redis/redis.module';
-import { isRedisUnavailable } from '../redis/redis-unavailable';
+import { RedisConnection, isRedisUnavailable } from '../redis/redis.module';
 
 const UNREACHABLE = 'The queues cannot be shown while Redis is unreachable; try again.';
 

@@ -22,6 +22,7 @@ import {
 import type { Request } from 'express';
 import { ProviderWebhook, Public } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
+import { WhenRedisDown } from '../redis/redis.module';
 import { ProviderFeedback, ProviderFeedbackRecorder } from '../mail/mail.module';
 import { MailgunWebhookDto } from './dto/mailgun-webhook.dto';
 import { SendGridEventDto } from './dto/sendgrid-event.dto';
@@ -73,6 +74,7 @@ export class InboundController {
    */
   @Post('sendgrid')
   @HttpCode(HttpStatus.OK)
+  @WhenRedisDown('The events were not recorded: Redis is unreachable; send them again.')
   @ApiBody({ type: [SendGridEventDto] })
   async sendgrid(
     @Req() request: RawBodyRequest<Request>,
@@ -96,6 +98,7 @@ export class InboundController {
    */
   @Post('mailgun')
   @HttpCode(HttpStatus.OK)
+  @WhenRedisDown('The event was not recorded: Redis is unreachable; send it again.')
   @ApiBody({ type: MailgunWebhookDto })
   @ApiConflictResponse({ description: 'The token was already used.' })
   async mailgun(@Req() request: Request): Promise<{ recorded: number }> {

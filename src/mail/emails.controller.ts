@@ -31,13 +31,14 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
+import { WhenRedisDown } from '../redis/redis.module';
 import { Caller, Principal } from '../auth/auth.module';
 import { AcceptedEmailDto, BatchItemResultDto, EmailDto, EmailEventDto, EmailListDto } from './dto/email.dto';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 import { ErrorResponseDto } from './dto/error-response.dto';
 import { AddressObjectDto, SendEmailDto } from './dto/send-email.dto';
 import { EmailRecord } from './email-record';
-import { BatchItemResult, MAX_BATCH, MailService } from './mail.service';
+import { BatchItemResult, MAX_BATCH, MailService, NOT_STORED } from './mail.service';
 
 @ApiTags('emails')
 @ApiBearerAuth()
@@ -68,6 +69,7 @@ export class EmailsController {
    */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @WhenRedisDown(NOT_STORED)
   @ApiAcceptedResponse({ type: AcceptedEmailDto, description: 'Stored and queued; `Location` points at the message.' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid input: one line per bad field.' })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The sender is not allowed for this API key.' })
@@ -94,6 +96,7 @@ export class EmailsController {
    */
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
+  @WhenRedisDown(NOT_STORED)
   @ApiBody({ type: [SendEmailDto], description: `An array of 1 to ${MAX_BATCH} messages.` })
   @ApiAcceptedResponse({ type: [BatchItemResultDto], description: 'At least one item was accepted.' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No item was valid, or the body is not an array.' })
@@ -111,6 +114,7 @@ export class EmailsController {
 
   /** Messages, newest first, filtered and paginated with `cursor`. */
   @Get()
+  @WhenRedisDown('Messages cannot be listed while their store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailListDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A filter or the cursor is not valid.' })
   async list(
@@ -124,6 +128,7 @@ export class EmailsController {
 
   /** The message, its status and every delivery attempt so far. */
   @Get(':id')
+  @WhenRedisDown('The message cannot be read while its store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a mailroute id (a UUID).' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
@@ -133,6 +138,7 @@ export class EmailsController {
 
   /** Everything that happened to the message, oldest first. */
   @Get(':id/events')
+  @WhenRedisDown("The message's events cannot be read while their store (Redis) is unreachable; try again.")
   @ApiOkResponse({ type: [EmailEventDto] })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a mailroute id (a UUID).' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
@@ -143,6 +149,7 @@ export class EmailsController {
   /** Cancels a scheduled or queued message. */
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
+  @WhenRedisDown('The message was not cancelled: its store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailDto, description: 'Cancelled; it will not be sent.' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The message is already sending, sent, failed or cancelled.' })

@@ -37,9 +37,7 @@ const STORE_TIMEOUT_MS = 5_000;
 const CONNECT_WAIT_MS = 2_000;
 export const MAX_BATCH = 500;
 const DEFAULT_PAGE = 20;
-const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
-const NOT_READ = 'Messages cannot be read right now: the store is unreachable; try again.';
-const NOT_CANCELLED = 'The message could not be cancelled: the store is unreachable; try again.';
+export const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
 
 /** Per item of a batch: the accepted message, or why it was refused. */
 export type BatchItemResult = { index: number; id: string; status: string } | { index: number; errors: string[] };
@@ -100,7 +98,7 @@ export class MailService {
 
   /** The message, when `caller` may see it: its own, or any with the admin scope; 404 alike otherwise. */
   async find(id: string, caller: Principal): Promise<EmailRecord> {
-    const record = await this.store.find(id).catch((error: Error) => this.unreadable(error));
+    const record = await this.store.find(id);
     if (!record || !mayAccess(caller, record)) throw new NotFoundException(`No email with id ${id}`);
     return record;
   }
@@ -111,34 +109,29 @@ export class MailService {
     caller: Principal,
     signal?: AbortSignal,
   ): Promise<{ records: EmailRecord[]; nextCursor: string | null }> {
-    const { records, next } = await this.store
-      .list({
-        status: query.status,
-        tag: query.tag,
-        to: query.to,
-        since: query.since ? Date.parse(query.since) : 0,
-        until: query.until ? Date.parse(query.until) : Number.MAX_SAFE_INTEGER,
-        limit: query.limit ?? DEFAULT_PAGE,
-        cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
-        owner: grants(caller.scope, 'admin') ? undefined : caller.name,
-        signal,
-      })
-      .catch((error: Error) => {
-        if (error instanceof HttpException) throw error;
-        return this.unreadable(error);
-      });
+    const { records, next } = await this.store.list({
+      status: query.status,
+      tag: query.tag,
+      to: query.to,
+      since: query.since ? Date.parse(query.since) : 0,
+      until: query.until ? Date.parse(query.until) : Number.MAX_SAFE_INTEGER,
+      limit: query.limit ?? DEFAULT_PAGE,
+      cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+      owner: grants(caller.scope, 'admin') ? undefined : caller.name,
+      signal,
+    });
     return { records, nextCursor: next ? encodeCursor(next) : null };
   }
 
   async events(id: string, caller: Principal): Promise<EmailEvent[]> {
     await this.find(id, caller);
-    return this.store.events(id).catch((error: Error) => this.unreadable(error));
+    return this.store.events(id);
   }
 
   /** Cancels a scheduled or queued message; 409 once it is sending or done. */
   async cancel(id: string, caller: Principal): Promise<EmailRecord> {
     await this.find(id, caller);
-    const previous = await this.store.cancel(id).catch((error: Error) => this.unavailable(error, NOT_CANCELLED));
+    const previous = await this.store.cancel(id);
     if (!previous) throw new NotFoundException(`No email with id ${id}`);
     if (previous !== 'queued' && previous !== 'scheduled') {
       throw new ConflictException(`The email is ${previous} and can no longer be cancelled.`);
@@ -185,7 +178,7 @@ export class MailService {
       throw new ConflictException('This Idempotency-Key was used for a request whose messages can no longer all be accepted.');
     }
     await this.storeAndQueue(messages.map((message, index) => ({ ...message, email: { ...message.email, id: ids[index] } })));
-    const records = await Promise.all(ids.map((id) => this.store.find(id))).catch((error: Error) => this.unreadable(error));
+    const records = await Promise.all(ids.map((id) => this.store.find(id)));
     if (records.every(Boolean)) return records as EmailRecord[];
     throw new ConflictException('A message of this Idempotency-Key has since been removed.');
   }
@@ -328,15 +321,10 @@ export class MailService {
     throw new BadRequestException(['from is required (this server has no MAIL_DEFAULT_FROM)']);
   }
 
-  private unavailable(error: Error, message = NOT_STORED): never {
+  private unavailable(error: Error): never {
     this.logger.error(`Redis write failed: ${error.message}`);
-    if (error instanceof NotSentError) throw new NotSentError(message);
-    throw new ServiceUnavailableException(message);
-  }
-
-  private unreadable(error: Error): never {
-    this.logger.error(`Redis read failed: ${error.message}`);
-    throw new ServiceUnavailableException(NOT_READ);
+    if (error instanceof NotSentError) throw new NotSentError(NOT_STORED);
+    throw new ServiceUnavailableException(NOT_STORED);
   }
 }
 

@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger
 import {
   ArrayMaxSize,
   IsArray,
-  IsBase64,
   IsBoolean,
   IsDefined,
   IsISO8601,
@@ -16,6 +15,7 @@ import {
 } from 'class-validator';
 import type { AddressInput } from '../address';
 import { IsAddress, IsAddressList } from '../validation/is-address.validator';
+import { IsBase64Content } from '../validation/is-base64-content.validator';
 import { IsHeaderMap } from '../validation/is-header-map.validator';
 import { NoControlCharacters } from '../validation/no-control-characters.validator';
 import { IsStringMap } from '../validation/is-string-map.validator';
@@ -56,7 +56,7 @@ export class AttachmentDto {
    * The file's bytes, base64-encoded.
    * @example "JVBERi0xLjQK"
    */
-  @IsBase64({}, { message: 'content must be base64' })
+  @IsBase64Content({ message: 'content must be base64' })
   @IsString()
   content: string;
 
