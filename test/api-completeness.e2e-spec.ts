@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { LOCAL_OPERATOR } from '../src/auth/principal';
 import { IdempotencyStore } from '../src/mail/idempotency.store';
+import { MAIL_QUEUE } from '../src/mail/mail.module';
 import { pollUntil } from './support/poll';
 import { useTestApp } from './support/test-app';
 
@@ -121,6 +122,7 @@ describe('scheduling, cancelling and the event timeline', () => {
     const { body } = await running.app.send({ ...message, sendAt: inSeconds(60) }).expect(202);
     const cancelled = await running.app.http.post(`/v1/emails/${body.id}/cancel`).expect(200);
     expect(cancelled.body.status).toBe('cancelled');
+    expect(await running.app.queue(MAIL_QUEUE).getJob(body.id)).toBeNull();
     await running.app.http.post(`/v1/emails/${body.id}/cancel`).expect(409);
     expect((await events(body.id)).map((event: { type: string }) => event.type)).toEqual(['scheduled', 'cancelled']);
   });

@@ -1,5 +1,4 @@
-import { getQueueToken } from '@nestjs/bull';
-import type { JobOptions, Queue } from 'bull';
+import type { JobOptions } from 'bull';
 import { MAIL_QUEUE } from '../src/mail/mail.module';
 import { WEBHOOK_QUEUE } from '../src/webhooks/webhooks.module';
 import { newApiKey } from './support/api-keys';
@@ -35,7 +34,6 @@ function boardApi(app: TestApp, authorization?: string) {
   };
 }
 
-const queueOf = (app: TestApp, name: string) => app.app.get<Queue>(getQueueToken(name), { strict: false });
 
 describe('queue dashboard, with API_KEYS', () => {
   const alwaysDown = new ScriptedProvider('down', ['transient']);
@@ -77,7 +75,7 @@ describe('queue dashboard, with API_KEYS', () => {
   it('refuses a write action before it acts', async () => {
     await running.app.http.put('/admin/queues/api/queues/mail/pause').expect(401);
     await running.app.http.put('/admin/queues/api/queues/mail/pause').set('Authorization', sender.bearer).expect(403);
-    expect(await queueOf(running.app, MAIL_QUEUE).isPaused()).toBe(false);
+    expect(await running.app.queue(MAIL_QUEUE).isPaused()).toBe(false);
   });
 
   it.each([
@@ -157,7 +155,7 @@ describe('queue dashboard, with API_KEYS', () => {
     // The app's own jobs get thousands of attempts; one with a single attempt lands in Bull's failed set
     // after the first round that reaches no provider.
     const jobId = `one-attempt-${body.id}`;
-    await queueOf(running.app, MAIL_QUEUE).add({ id: body.id }, { jobId, attempts: 1, removeOnComplete: false });
+    await running.app.queue(MAIL_QUEUE).add({ id: body.id }, { jobId, attempts: 1, removeOnComplete: false });
 
     const failed = await pollUntil(
       () => board().queue(MAIL_QUEUE, `?activeQueue=${MAIL_QUEUE}&status=failed`),
@@ -177,7 +175,7 @@ describe('queue dashboard, with API_KEYS', () => {
   });
 
   it('cleans a state of a queue, sparing jobs touched in the last 5 s as bull-board does', async () => {
-    const webhooks = queueOf(running.app, WEBHOOK_QUEUE);
+    const webhooks = running.app.queue(WEBHOOK_QUEUE);
     const aMinuteAgo = Date.now() - 60_000;
     for (const deliveryId of ['old-1', 'old-2', 'old-3']) {
       // Bull takes a creation time (lib/job.js) that its typings leave out.

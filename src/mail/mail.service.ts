@@ -34,6 +34,7 @@ import { MessageStore, NewMessage } from './message.store';
 import { SuppressionStore } from './suppression.store';
 
 const STORE_TIMEOUT_MS = 5_000;
+const JOB_TIDY_TIMEOUT_MS = 2_000;
 const CONNECT_WAIT_MS = 2_000;
 export const MAX_BATCH = 500;
 const DEFAULT_PAGE = 20;
@@ -136,8 +137,10 @@ export class MailService {
     if (previous !== 'queued' && previous !== 'scheduled') {
       throw new ConflictException(`The email is ${previous} and can no longer be cancelled.`);
     }
-    // The job may already be running; it then finds the message cancelled and leaves it alone.
-    await (await this.queue.getJob(id))?.remove().catch(() => undefined);
+    // Removing the job only tidies: a job that runs anyway finds the message cancelled and leaves it
+    // alone. So it is bounded and its failure ignored, since Bull's connection waits for a hung Redis.
+    const removed = this.queue.getJob(id).then((job) => job?.remove()).catch(() => undefined);
+    await withTimeout(removed, JOB_TIDY_TIMEOUT_MS, 'removing the job').catch(() => undefined);
     return this.find(id, caller);
   }
 

@@ -1,4 +1,6 @@
+import { getQueueToken } from '@nestjs/bull';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { Queue } from 'bull';
 import type { NextFunction, Request, Response } from 'express';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -126,6 +128,11 @@ export class TestApp {
   get http() {
     if (this.callers.length === 0) return request(this.app.getHttpServer());
     return request.agent(this.app.getHttpServer()).set('Authorization', this.callers[this.turn++ % this.callers.length]);
+  }
+
+  /** One of the app's Bull queues, to look at its jobs. */
+  queue(name: string): Queue {
+    return this.app.get<Queue>(getQueueToken(name), { strict: false });
   }
 
   send(body: object) {
