@@ -1,5 +1,3 @@
-import { getQueueToken } from '@nestjs/bull';
-import type { Queue } from 'bull';
 import { MAIL_QUEUE } from '../src/mail/mail.module';
 import { RedisConnection } from '../src/redis/redis.module';
 import { useTestApp } from './support/test-app';
@@ -14,7 +12,7 @@ const email = { from: 'app@example.com', to: 'ann@example.com', subject: 'Hello'
 describe('accepting stores the message and queues its job in one step', () => {
   // api role: nothing consumes the jobs, so the test sees them as they were queued.
   const running = useTestApp({ env: { MAIL_ROLE: 'api' } });
-  const queue = () => running.app.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+  const queue = () => running.app.queue(MAIL_QUEUE);
   const redis = () => running.app.app.get(RedisConnection).client;
 
   /** What Bull itself makes of the same data with the queue's defaults, for comparison. */
