@@ -207,3 +207,24 @@ describe('queue dashboard, without API_KEYS', () => {
     expect(Object.keys(body.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
   });
 });
+
+describe.each([
+  ['refused by its provider', 'permanent' as const, 'refuses rejected the message (400)'],
+  ['out of rounds', 'transient' as const, 'refuses is unavailable (503)'],
+])('what the queue says of a message that failed, %s', (_case, behaviour, reason) => {
+  const running = useTestApp({ env: { MAIL_MAX_ATTEMPTS: '2' }, extraProviders: [new ScriptedProvider('refuses', [behaviour])] });
+
+  it('ends it as a failed job with the reason, not a completed one', async () => {
+    await running.app.http.post('/v1/providers/outbox/disable').expect(200);
+    const { body } = await running.app.send(message).expect(202);
+    const email = await running.app.waitForStatus(body.id, ['sent', 'failed']);
+    expect(email.status).toBe('failed');
+    const job = await pollUntil(
+      async () => running.app.queue(MAIL_QUEUE).getJob(body.id),
+      (found) => typeof found?.finishedOn === 'number',
+    );
+    expect(await job!.getState()).toBe('failed');
+    expect(job!.failedReason).toContain(reason);
+    expect((await boardApi(running.app).queue(MAIL_QUEUE)).counts).toMatchObject({ failed: 1, completed: 0 });
+  });
+});

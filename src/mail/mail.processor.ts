@@ -23,6 +23,14 @@ export class RoundFailedError extends Error {
 }
 
 /**
+ * Ends the job of a message that failed as a failed job, with the message's error as its reason, so that
+ * Bull's counts and the queue dashboard say what happened to it; discarded first, so Bull does not retry.
+ */
+export class MessageFailedError extends Error {
+  override readonly name = 'MessageFailedError';
+}
+
+/**
  * The Bull worker for the mail queue: each job is one delivery round through the providers in priority
  * order. Registered with `queue.process` rather than `@Process` because its concurrency comes from
  * configuration, which a decorator argument cannot read.
@@ -61,7 +69,7 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
    * Bull attempt; the message is then failed with that reason rather than left looking in progress.
    */
   private async onJobFailed(job: Job<DeliveryJob>, error: Error): Promise<void> {
-    if (!job.finishedOn) return;
+    if (!job.finishedOn || error instanceof MessageFailedError) return;
     await this.fail(job.data.id, 'abandoned', { type: 'transient', message: `delivery abandoned: ${error.message}` }).catch(
       (storeError: Error) => this.logger.error(`message ${job.data.id} left unfinished: ${storeError.message}`),
     );
@@ -82,9 +90,9 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
       this.reportAttempt(id, outcome.attempt);
       return this.metrics.messageSent(outcome.provider);
     }
-    if (outcome.kind === 'rejected') return this.fail(id, 'rejected', outcome.error, outcome.provider);
+    if (outcome.kind === 'rejected') return this.failJob(job, 'rejected', outcome.error, outcome.provider);
     const { maxAttempts, retryBaseMs } = this.config.mail;
-    if (outcome.tried > 0 && round >= maxAttempts) return this.fail(id, 'exhausted', outcome.error, outcome.lastProvider);
+    if (outcome.tried > 0 && round >= maxAttempts) return this.failJob(job, 'exhausted', outcome.error, outcome.lastProvider);
     const delayMs = outcome.tried > 0 ? retryDelay(round, retryBaseMs) : (outcome.waitMs ?? retryBaseMs);
     await this.store.requeue(id, `next round in ${delayMs} ms: ${outcome.error.message}`);
     throw new RoundFailedError(`round ${round}: no provider accepted the message: ${outcome.error.message}`, delayMs);
@@ -102,6 +110,12 @@ export class MailProcessor implements OnModuleInit, BeforeApplicationShutdown {
     const line = { emailId, provider, round, outcome, durationMs, providerMessageId, error };
     if (outcome === 'sent') this.logger.log(line, 'send attempt');
     else this.logger.warn(line, 'send attempt');
+  }
+
+  private async failJob(job: Job<DeliveryJob>, reason: FailureReason, error: ErrorDetail, provider?: string): Promise<never> {
+    await this.fail(job.data.id, reason, error, provider);
+    await job.discard();
+    throw new MessageFailedError(error.message);
   }
 
   private async fail(emailId: string, reason: FailureReason, error: ErrorDetail, provider?: string): Promise<void> {
