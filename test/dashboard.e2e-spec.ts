@@ -228,3 +228,20 @@ describe.each([
     expect((await boardApi(running.app).queue(MAIL_QUEUE)).counts).toMatchObject({ failed: 1, completed: 0 });
   });
 });
+
+describe('a waiting message whose job was removed from the queue', () => {
+  const running = useTestApp({ env: { MAIL_ORPHAN_SWEEP_MS: '1000' } });
+
+  it('is failed, saying why, instead of waiting forever', async () => {
+    const { body } = await running.app.send({ ...message, sendAt: inAnHour() }).expect(202);
+    const kept = (await running.app.send({ ...message, sendAt: inAnHour() }).expect(202)).body;
+    // What the dashboard's "remove" does to a delayed job.
+    await (await running.app.queue(MAIL_QUEUE).getJob(body.id))!.remove();
+
+    const email = await running.app.waitForStatus(body.id, ['failed']);
+    expect(email.error).toEqual({ type: 'transient', message: expect.stringMatching(/^delivery abandoned: its job was removed from the queue/) });
+    const events = (await running.app.http.get(`/v1/emails/${body.id}/events`).expect(200)).body.map((event: { type: string }) => event.type);
+    expect(events).toEqual(['scheduled', 'failed']);
+    expect((await running.app.http.get(`/v1/emails/${kept.id}`).expect(200)).body.status).toBe('scheduled');
+  });
+});

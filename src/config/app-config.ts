@@ -49,6 +49,8 @@ export class AppConfig {
      * to another worker after about this long.
      */
     jobLockMs: number;
+    /** How often a worker looks for scheduled or queued messages whose job is gone. */
+    orphanSweepMs: number;
     /** Largest total size of a message's attachments, decoded. */
     attachmentsMaxBytes: number;
     /** Largest size of each of a message's text and html, in UTF-8 bytes. */
@@ -127,6 +129,7 @@ export class AppConfig {
       retentionDays: env.MAIL_RETENTION_DAYS,
       concurrency: env.MAIL_CONCURRENCY,
       jobLockMs: env.MAIL_JOB_LOCK_MS,
+      orphanSweepMs: env.MAIL_ORPHAN_SWEEP_MS,
       attachmentsMaxBytes: env.MAIL_ATTACHMENTS_MAX_BYTES,
       bodyMaxBytes: env.MAIL_BODY_MAX_BYTES,
     };

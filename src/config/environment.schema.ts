@@ -125,6 +125,11 @@ export class EnvironmentSchema {
   @IsInt()
   MAIL_JOB_LOCK_MS = 30000;
 
+  @Transform(toInt)
+  @Min(1000)
+  @IsInt()
+  MAIL_ORPHAN_SWEEP_MS = 60000;
+
   @MinLength(1)
   @IsString()
   MAIL_OUTBOX_DIR = './data/outbox';

@@ -13,6 +13,7 @@ import { IdempotencyStore } from './idempotency.store';
 import { EmailEventStream } from './email-event.stream';
 import { MessageIndex } from './message.index';
 import { MessageStore } from './message.store';
+import { OrphanSweep } from './orphan.sweep';
 import { ProviderFeedbackRecorder } from './provider-feedback.recorder';
 import { SuppressionStore } from './suppression.store';
 import { SuppressionsController } from './suppressions.controller';
@@ -65,6 +66,7 @@ export { ProviderFeedback, ProviderFeedbackRecorder } from './provider-feedback.
     SuppressionStore,
     ProviderFeedbackRecorder,
     MailProcessor,
+    OrphanSweep,
     MailMetrics,
   ],
   exports: [EmailEventStream, ProviderFeedbackRecorder],

@@ -126,6 +126,15 @@ export class MessageIndex {
     }
   }
 
+  /**
+   * Some ids of messages in `status` (everyone's index), from where `cursor` left off: `next` is '0'
+   * once the whole index was walked. ZSCAN, so that walking a long index is spread over many calls.
+   */
+  async scanStatus(status: EmailStatus, cursor: string, count: number): Promise<{ ids: string[]; next: string }> {
+    const [next, flat] = await this.redis.client.zscan(this.keyFor({ status }), cursor, 'COUNT', count);
+    return { ids: flat.filter((_, i) => i % 2 === 0), next };
+  }
+
   async forget(key: string, id: string): Promise<void> {
     await this.redis.client.zrem(key, id);
   }

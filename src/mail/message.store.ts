@@ -265,6 +265,12 @@ export class MessageStore {
     await this.transition(id, 'sent', { provider }, ['sending'], { provider, providerMessageId }, { attempt });
   }
 
+  /** A message waiting for its job that has none any more (see OrphanSweep); false when it moved on meanwhile. */
+  async abandon(id: string, error: ErrorDetail): Promise<boolean> {
+    const previous = await this.transition(id, 'failed', { detail: error.message }, ['queued', 'scheduled'], { error: JSON.stringify(error) });
+    return previous === 'queued' || previous === 'scheduled';
+  }
+
   /** From `queued` too: Bull may give up on a message between rounds (see MailProcessor.onJobFailed). */
   async markFailed(id: string, error: ErrorDetail): Promise<void> {
     await this.transition(id, 'failed', { detail: error.message }, ['sending', 'queued'], { error: JSON.stringify(error) });
