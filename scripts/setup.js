@@ -31,11 +31,29 @@ function installPackages() {
     .digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
   console.log('mailroute setup: installing npm packages...');
-  // `npm install` rather than `npm ci`: npm leaves other platforms' optional packages out of the lock
-  // file, which `npm ci` then refuses; `npm install` still installs the locked versions.
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) fail('`npm install` failed; see the output above.');
+  // `npm ci`: exactly the locked versions, and it refuses a lock file that does not match package.json
+  // (npm 10 and 11 both read this lock, other platforms' optional packages included) instead of
+  // rewriting it.
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) fail('`npm ci` failed; see the output above. If package.json changed, run `npm install` and commit package-lock.json.');
   writeFileSync(stamp, wanted);
+}
+
+/** `git status` of the package files, or undefined outside a git checkout (an unpacked release). */
+function packageFilesStatus() {
+  const status = spawnSync('git', ['status', '--porcelain', '--', 'package.json', 'package-lock.json'], { cwd: root, encoding: 'utf8' });
+  return status.status === 0 ? status.stdout : undefined;
+}
+
+/**
+ * The test command's check that installing leaves the package files as they were: on a fresh clone,
+ * that `git status` stays clean.
+ */
+function checkInstallLeftPackageFiles(before) {
+  const after = packageFilesStatus();
+  if (before !== undefined && after !== before) {
+    fail(`installing changed the package files:\n${after}Commit them, or fix what rewrites them.`);
+  }
 }
 
 function hasCommand(name) {
@@ -67,8 +85,10 @@ function installRedis() {
 }
 
 checkNode();
+const forTests = process.argv.includes('--tests');
+const packageFilesBefore = packageFilesStatus();
 installPackages();
+if (forTests) checkInstallLeftPackageFiles(packageFilesBefore);
 // The test suite starts throwaway Redis servers, so it always needs the binary; `npm start` needs it
 // only for the embedded default.
-const forTests = process.argv.includes('--tests');
 if (forTests || !process.env.REDIS_URL) installRedis();
