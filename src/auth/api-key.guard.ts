@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeyRegistry } from './api-key.registry';
-import { bearerToken } from './authorization-header';
 import type { AuthenticatedRequest } from './caller.decorator';
 import { LOCAL_OPERATOR, Scope, grants } from './principal';
 import { IS_PUBLIC } from './public.decorator';
@@ -37,7 +36,7 @@ export class ApiKeyGuard implements CanActivate {
       request.principal = LOCAL_OPERATOR;
       return true;
     }
-    const principal = this.keys.authenticate(bearerToken(request) ?? '');
+    const principal = this.keys.principalOf(request);
     if (!principal) throw new UnauthorizedException(UNAUTHORIZED);
     if (!grants(principal.scope, needed)) {
       throw new ForbiddenException(`This API key does not have the ${needed} scope this endpoint needs.`);

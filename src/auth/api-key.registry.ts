@@ -17,6 +17,8 @@ interface StoredKey {
 @Injectable()
 export class ApiKeyRegistry {
   private readonly keys: StoredKey[];
+  /** Each request's key is hashed once, though both the in-flight bound and the guard ask about it. */
+  private readonly byRequest = new WeakMap<IncomingMessage, Principal | null>();
 
   constructor(config: AppConfig) {
     this.keys = config.security.apiKeys.map(({ name, scope, sha256, allowedFrom }) => ({
@@ -32,7 +34,13 @@ export class ApiKeyRegistry {
 
   /** Whether the request carries one of the keys, or needs none because none are configured. */
   vouchesFor(request: IncomingMessage): boolean {
-    return !this.enabled || this.authenticate(bearerToken(request) ?? '') !== undefined;
+    return !this.enabled || this.principalOf(request) !== undefined;
+  }
+
+  /** Whose key the request carries in its one `Authorization: Bearer` header; undefined for none or an unknown one. */
+  principalOf(request: IncomingMessage): Principal | undefined {
+    if (!this.byRequest.has(request)) this.byRequest.set(request, this.authenticate(bearerToken(request) ?? '') ?? null);
+    return this.byRequest.get(request) ?? undefined;
   }
 
   authenticate(presented: string): Principal | undefined {

@@ -1,14 +1,6 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { genericOutageMessage, isRedisUnavailable } from '../redis/redis.module';
+import { isRedisUnavailable, requestOutage } from '../redis/redis.module';
 
 /** Redis outages are mostly restarts and failovers: seconds, not minutes. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -21,8 +13,6 @@ export const RETRY_AFTER_SECONDS = 5;
  */
 @Catch()
 export class ServiceUnavailableFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Redis');
-
   constructor(private readonly otherwise: ExceptionFilter) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -34,12 +24,7 @@ export class ServiceUnavailableFilter implements ExceptionFilter {
   }
 
   private unavailable(exception: unknown, host: ArgumentsHost): HttpException | undefined {
-    const { method, route } = host.switchToHttp().getRequest<Request>();
-    if (isRedisUnavailable(exception)) {
-      // The route template, never the URL: a URL can hold an address.
-      this.logger.warn(`${method} ${(route?.path as string | undefined) ?? '(no route)'} answered 503: ${(exception as Error).message}`);
-      return new ServiceUnavailableException(genericOutageMessage(method));
-    }
+    if (isRedisUnavailable(exception)) return requestOutage(host.switchToHttp().getRequest<Request>(), exception as Error);
     const unavailable = exception instanceof HttpException && exception.getStatus() === HttpStatus.SERVICE_UNAVAILABLE;
     return unavailable ? exception : undefined;
   }

@@ -15,4 +15,4 @@ export class RedisModule {}
 
 export { RedisConnection } from './redis-connection';
 export { isRedisUnavailable } from './redis-unavailable';
-export { WhenRedisDown, genericOutageMessage, outageException } from './when-redis-down.decorator';
+export { WhenRedisDown, outageException, requestOutage } from './when-redis-down.decorator';

@@ -39,14 +39,14 @@ export function WhenRedisDown(message: string): MethodDecorator {
 
 /** The 503 the rate limiter answers for a route whose count could not reach Redis. */
 export function outageException(reflector: Reflector, context: ExecutionContext, error: Error): ServiceUnavailableException {
-  const { method, route } = context.switchToHttp().getRequest<Request>();
-  const declared = reflector.get<string | undefined>(OUTAGE_MESSAGE, context.getHandler());
-  return unavailable(error, `${method} ${(route?.path as string | undefined) ?? '(no route)'}`, declared ?? genericOutageMessage(method));
+  const request = context.switchToHttp().getRequest<Request>();
+  return requestOutage(request, error, reflector.get<string | undefined>(OUTAGE_MESSAGE, context.getHandler()));
 }
 
-/** A read or a write sentence, for whatever has no sentence of its own. */
-export function genericOutageMessage(method: string): string {
-  return method === 'GET' || method === 'HEAD' ? READ : WRITE;
+/** The 503 for a request that could not reach Redis: in `declared` words, or a read or a write sentence. */
+export function requestOutage({ method, route }: Request, error: Error, declared?: string): ServiceUnavailableException {
+  const message = declared ?? (method === 'GET' || method === 'HEAD' ? READ : WRITE);
+  return unavailable(error, `${method} ${(route?.path as string | undefined) ?? '(no route)'}`, message);
 }
 
 function translated(error: unknown, message: string): unknown {
