@@ -1,31 +1,31 @@
-import { Logger, Type } from '@nestjs/common';
+import { DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { configureApp, createHttpAdapter } from './app.setup';
-import { AppConfig, servesApi } from './config/config.module';
+import { PROCESS_ROLES, servesDocs } from './app.module';
+import { AppConfig } from './config/config.module';
+import { configureApp, createHttpAdapter } from './http/app.setup';
 import { startupSummary } from './startup-summary';
 
 /**
  * Starts the HTTP service around `rootModule`: AppModule in production; the accept benchmark adds a
  * reference route to it, so both are measured through the very same pipeline.
  */
-export async function startService(rootModule: Type): Promise<void> {
+export async function startService(rootModule: DynamicModule, config: AppConfig): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(rootModule, createHttpAdapter(), {
     bodyParser: false,
     abortOnError: false,
     bufferLogs: true,
   });
   app.useLogger(app.get(PinoLogger));
-  configureApp(app);
+  const { api } = PROCESS_ROLES[config.role];
+  configureApp(app, { docs: servesDocs(config) });
   app.enableShutdownHooks();
-  const config = app.get(AppConfig);
   const { port, host } = config.http;
   await app.listen(port, host);
-  const serves = servesApi(config.role) ? 'API docs at /docs' : 'health and metrics only';
-  Logger.log(`listening on http://${host}:${port} (${serves})`, 'Bootstrap');
+  Logger.log(`listening on http://${host}:${port} (${api ? 'API docs at /docs' : 'health and metrics only'})`, 'Bootstrap');
   Logger.log(await startupSummary(app), 'Bootstrap');
-  if (config.security.apiKeys.length === 0 && servesApi(config.role)) {
+  if (config.security.apiKeys.length === 0 && api) {
     Logger.warn(
       `No API_KEYS configured: the API is open to anyone who can reach ${host}:${port}, which is why ` +
         'mailroute then listens on the loopback interface only. Create keys with `npm run key:new`.',

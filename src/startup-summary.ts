@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
-import { AppConfig, processesJobs } from './config/config.module';
+import { PROCESS_ROLES } from './app.module';
+import { AppConfig } from './config/config.module';
 import { withTimeout } from './common/with-timeout';
-import { EmailProvider, ProviderRegistry } from './providers/providers.module';
+import { EmailProvider, EmailProviders } from './providers/providers.module';
 
 const CHECK_TIMEOUT_MS = 5_000;
 
@@ -11,13 +12,13 @@ const CHECK_TIMEOUT_MS = 5_000;
  */
 export async function startupSummary(app: INestApplication): Promise<string> {
   const config = app.get(AppConfig);
-  const providers = await Promise.all(app.get(ProviderRegistry).ordered.map(describeProvider));
+  const providers = await Promise.all(app.get<EmailProviders>(EmailProvider, { strict: false }).map(describeProvider));
   const parts = [
     `role=${config.role}`,
     `redis=${describeRedis(config)}`,
     `providers=[${providers.join(', ')}]`,
     `routing=${config.providers.routing.strategy}`,
-    ...(processesJobs(config.role) ? [`concurrency=${config.mail.concurrency}`] : []),
+    ...(PROCESS_ROLES[config.role].worker ? [`concurrency=${config.mail.concurrency}`] : []),
     `maxAttempts=${config.mail.maxAttempts}`,
     `apiKeys=${config.security.apiKeys.length}`,
     `webhooks=${config.webhooks ? 'on' : 'off'}`,

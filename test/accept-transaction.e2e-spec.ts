@@ -1,4 +1,4 @@
-import { MAIL_QUEUE } from '../src/mail/mail.module';
+import { MAIL_QUEUE } from '../src/mail/messages/messages.module';
 import { RedisConnection } from '../src/redis/redis.module';
 import { useTestApp } from './support/test-app';
 

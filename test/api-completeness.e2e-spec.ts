@@ -3,8 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { LOCAL_OPERATOR } from '../src/auth/principal';
-import { IdempotencyStore } from '../src/mail/idempotency.store';
-import { MAIL_QUEUE } from '../src/mail/mail.module';
+import { IdempotencyStore } from '../src/mail/intake/idempotency.store';
+import { MAIL_QUEUE } from '../src/mail/messages/messages.module';
 import { pollUntil } from './support/poll';
 import { useTestApp } from './support/test-app';
 

@@ -1,5 +1,5 @@
 import type { JobOptions } from 'bull';
-import { MAIL_QUEUE } from '../src/mail/mail.module';
+import { MAIL_QUEUE } from '../src/mail/messages/messages.module';
 import { WEBHOOK_QUEUE } from '../src/webhooks/webhooks.module';
 import { newApiKey } from './support/api-keys';
 import { pollUntil } from './support/poll';

@@ -114,7 +114,7 @@ const targets: Record<string, () => Promise<Target>> = {
     return {
       provider,
       close: async () => {
-        await provider.close();
+        provider.onApplicationShutdown();
         await server.close();
       },
       async delivered() {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseAddress } from '../src/mail/address';
+import { parseAddress } from '../src/mail/intake/address';
 import { useTestApp } from './support/test-app';
 
 const valid = {

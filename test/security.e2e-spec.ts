@@ -1,4 +1,4 @@
-import { MAX_JSON_PROPERTIES } from '../src/json-shape.limit';
+import { MAX_JSON_PROPERTIES } from '../src/http/json-shape.limit';
 import { newApiKey } from './support/api-keys';
 import { ThrowawayRedis } from './support/redis';
 import { TestApp, useTestApp } from './support/test-app';

@@ -16,7 +16,7 @@ describe('SmtpProvider against a real SMTP server', () => {
     server.reset();
     smtp = new SmtpProvider({ url: server.url, poolSize: 2 }, timings);
   });
-  afterEach(() => smtp.close());
+  afterEach(() => smtp.onApplicationShutdown());
   afterAll(() => server.close());
 
   it('authenticates, sends, and returns the Message-ID with the server\'s 250 line', async () => {
@@ -56,7 +56,7 @@ describe('SmtpProvider against a real SMTP server', () => {
     const nowhere = new SmtpProvider({ url: 'smtp://u:p@127.0.0.1:9', poolSize: 1 }, timings);
     await expect(nowhere.send(richEmail)).rejects.toBeInstanceOf(TransientProviderError);
     expect(await nowhere.check()).toEqual({ status: 'down', error: expect.stringContaining('ECONNREFUSED') });
-    nowhere.close();
+    nowhere.onApplicationShutdown();
   });
 
   it('is up with good credentials; a wrong password is transient, down, and never shows the password', async () => {
@@ -70,6 +70,6 @@ describe('SmtpProvider against a real SMTP server', () => {
     const health = await wrong.check();
     expect(health.status).toBe('down');
     expect(`${error.message} ${health.error}`).not.toContain(password);
-    wrong.close();
+    wrong.onApplicationShutdown();
   });
 });

@@ -1,5 +1,6 @@
-import { Controller, HttpCode, HttpStatus, Module, Post } from '@nestjs/common';
+import { Controller, DynamicModule, HttpCode, HttpStatus, Module, Post } from '@nestjs/common';
 import { AppModule } from '../../src/app.module';
+import { AppConfig } from '../../src/config/config.module';
 
 /**
  * The reference the accept rate is judged against: a route of the same app (same middleware, logging,
@@ -14,5 +15,9 @@ class NoopController {
   }
 }
 
-@Module({ imports: [AppModule], controllers: [NoopController] })
-export class NoopReferenceModule {}
+@Module({})
+export class NoopReferenceModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: NoopReferenceModule, imports: [AppModule.forRoot(config)], controllers: [NoopController] };
+  }
+}

@@ -184,9 +184,7 @@ export class AppConfig {
 export type ProcessRole = 'all' | 'api' | 'worker';
 
 /** Whether a process in `role` answers the API (a worker serves only health and metrics). */
-export const servesApi = (role: ProcessRole) => role !== 'worker';
-/** Whether a process in `role` runs the queue workers (an api process only enqueues). */
-export const processesJobs = (role: ProcessRole) => role !== 'api';
+const servesApi = (role: ProcessRole) => role !== 'worker';
 
 export interface ApiKeyEntry {
   name: string;

@@ -1,18 +1,24 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule as NestConfigModule } from '@nestjs/config';
 import { AppConfig, loadConfig } from './app-config';
 
 /**
- * @nestjs/config merges an optional `.env` file into the environment; AppConfig is then validated once
- * and is the only configuration any other module sees.
+ * The configuration is read and validated once, before any module is built, because it decides which
+ * modules a process is made of (MAIL_ROLE); AppConfig is then the only configuration any module sees.
  */
 @Global()
-@Module({
-  imports: [NestConfigModule.forRoot()],
-  providers: [{ provide: AppConfig, useFactory: () => loadConfig(process.env) }],
-  exports: [AppConfig],
-})
-export class ConfigModule {}
+@Module({})
+export class ConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: ConfigModule, providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] };
+  }
+}
 
-export { AppConfig, ConfigurationError, loadConfig, processesJobs, servesApi } from './app-config';
+/** The process environment, with an optional `.env` file merged in by @nestjs/config, validated. */
+export async function configFromEnvironment(): Promise<AppConfig> {
+  await NestConfigModule.forRoot();
+  return loadConfig(process.env);
+}
+
+export { AppConfig, ConfigurationError, loadConfig } from './app-config';
 export type { ProcessRole } from './app-config';

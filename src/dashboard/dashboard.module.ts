@@ -3,7 +3,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { MAIL_QUEUE } from '../mail/mail.module';
+import { MAIL_QUEUE } from '../mail/messages/messages.module';
 import { WEBHOOK_QUEUE } from '../webhooks/webhooks.module';
 import { AdminKeyMiddleware } from './admin-key.middleware';
 import { RedisReachableMiddleware } from './redis-reachable.middleware';

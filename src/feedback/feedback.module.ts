@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { MailModule } from '../mail/mail.module';
+import { SuppressionsModule } from '../mail/suppressions/suppressions.module';
 import { InboundController } from './inbound.controller';
 import { SeenIdStore } from './seen-ids.store';
 
 /** What providers report after sending (delivered, bounced, complained), through their event webhooks. */
 @Module({
-  imports: [MailModule],
+  imports: [SuppressionsModule],
   controllers: [InboundController],
   providers: [SeenIdStore],
 })

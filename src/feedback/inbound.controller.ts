@@ -23,7 +23,7 @@ import type { Request } from 'express';
 import { ProviderWebhook, Public } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
 import { WhenRedisDown } from '../redis/redis.module';
-import { ProviderFeedback, ProviderFeedbackRecorder } from '../mail/mail.module';
+import { ProviderFeedback, ProviderFeedbackRecorder } from '../mail/suppressions/suppressions.module';
 import { MailgunWebhookDto } from './dto/mailgun-webhook.dto';
 import { SendGridEventDto } from './dto/sendgrid-event.dto';
 import { mailgunFeedback, readMailgunWebhook, verifyMailgun } from './mailgun-events';

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ProviderFeedback } from '../mail/mail.module';
+import type { ProviderFeedback } from '../mail/suppressions/suppressions.module';
 import { MailgunEventDataDto, MailgunSignatureDto, MailgunWebhookDto } from './dto/mailgun-webhook.dto';
 import { readPayload, shortDetail } from './provider-payload';
 

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Expose, Transform } from 'class-transformer';
 import { IsString, MaxLength, ValidationArguments, registerDecorator } from 'class-validator';
-import { parseAddress } from '../mail/mail.module';
+import { parseAddress } from '../mail/intake/intake.module';
 
 /** RFC 5321's limit on a path (256) less its angle brackets. */
 export const MAX_ADDRESS_LENGTH = 254;

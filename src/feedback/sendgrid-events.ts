@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { createPublicKey, verify } from 'node:crypto';
-import type { ProviderFeedback } from '../mail/mail.module';
+import type { ProviderFeedback } from '../mail/suppressions/suppressions.module';
 import { SendGridEventDto } from './dto/sendgrid-event.dto';
 import { readPayload, shortDetail } from './provider-payload';
 

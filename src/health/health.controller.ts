@@ -2,8 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/auth.module';
-import { AppConfig, processesJobs } from '../config/config.module';
 import { ProvidersHealthIndicator } from './providers.health';
+import { Readiness } from './readiness';
 import { RedisHealthIndicator } from './redis.health';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
@@ -16,7 +16,7 @@ export class HealthController {
     private readonly redis: RedisHealthIndicator,
     private readonly providers: ProvidersHealthIndicator,
     private readonly shutdown: ShutdownHealthIndicator,
-    private readonly config: AppConfig,
+    private readonly readiness: Readiness,
   ) {}
 
   /** Liveness: 200 while the process runs. Lists providers with their last checked state. */
@@ -40,7 +40,7 @@ export class HealthController {
     return this.health.check([
       () => this.shutdown.isRunning(),
       () => this.redis.isReachable(),
-      ...(processesJobs(this.config.role) ? [() => this.providers.canSend()] : []),
+      ...(this.readiness.readyNeedsProvider ? [() => this.providers.canSend()] : []),
     ]);
   }
 }

@@ -1,15 +1,27 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
 import { HealthController } from './health.controller';
 import { ProvidersHealthIndicator } from './providers.health';
+import { Readiness } from './readiness';
 import { RedisHealthIndicator } from './redis.health';
 import { ShutdownHealthIndicator } from './shutdown.health';
 
-@Module({
-  imports: [TerminusModule, ProvidersModule, RoutingModule],
-  controllers: [HealthController],
-  providers: [RedisHealthIndicator, ProvidersHealthIndicator, ShutdownHealthIndicator],
-})
-export class HealthModule {}
+/** Kubernetes' probes (Terminus): /health/live and /health/ready. */
+@Module({})
+export class HealthModule {
+  static forRoot(readiness: Readiness): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [TerminusModule, ProvidersModule, RoutingModule],
+      controllers: [HealthController],
+      providers: [
+        RedisHealthIndicator,
+        ProvidersHealthIndicator,
+        ShutdownHealthIndicator,
+        { provide: Readiness, useValue: readiness },
+      ],
+    };
+  }
+}

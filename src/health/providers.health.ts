@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { EmailProvider, ProviderHealth, ProviderRegistry } from '../providers/providers.module';
+import { EmailProvider, EmailProviders, ProviderHealth } from '../providers/providers.module';
 import { ProviderRouter } from '../routing/routing.module';
 
 type ProviderState = (ProviderHealth & { enabled: boolean; breaker: string }) | { status: 'unknown' };
@@ -15,14 +15,14 @@ export class ProvidersHealthIndicator {
   private lastResults = new Map<string, ProviderState>();
 
   constructor(
-    private readonly registry: ProviderRegistry,
+    @Inject(EmailProvider) private readonly providers: EmailProviders,
     private readonly router: ProviderRouter,
     private readonly health: HealthIndicatorService,
   ) {}
 
   async canSend(): Promise<HealthIndicatorResult<'providers'>> {
     const [checks, statuses] = await Promise.all([
-      Promise.all(this.registry.ordered.map((provider) => checkSafely(provider))),
+      Promise.all(this.providers.map((provider) => checkSafely(provider))),
       // Switches and circuits live in Redis; without it they are unknown (and the redis check says why).
       this.router.statuses().catch(() => undefined),
     ]);
@@ -31,7 +31,7 @@ export class ProvidersHealthIndicator {
       enabled: statuses?.[index].enabled ?? true,
       breaker: statuses?.[index].breaker ?? 'unknown',
     }));
-    this.lastResults = new Map(this.registry.names.map((name, index) => [name, states[index]]));
+    this.lastResults = new Map(this.providers.map(({ name }, index) => [name, states[index]]));
     const details = Object.fromEntries(this.lastResults);
     const indicator = this.health.check('providers');
     const usable = states.some((state) => state.status === 'up' && state.enabled && state.breaker !== 'open');
@@ -40,7 +40,7 @@ export class ProvidersHealthIndicator {
 
   lastKnown(): HealthIndicatorResult<'providers'> {
     const details = Object.fromEntries(
-      this.registry.names.map((name) => [name, this.lastResults.get(name) ?? { status: 'unknown' }]),
+      this.providers.map(({ name }) => [name, this.lastResults.get(name) ?? { status: 'unknown' }]),
     );
     return this.health.check('providers').up(details);
   }

@@ -28,7 +28,4 @@ export abstract class EmailProvider {
   abstract readonly name: string;
   abstract send(email: OutgoingEmail): Promise<SendResult>;
   abstract check(): Promise<ProviderHealth>;
-
-  /** Releases connections the adapter holds; called once at shutdown. */
-  async close(): Promise<void> {}
 }

@@ -1,5 +1,9 @@
+import { Test } from '@nestjs/testing';
 import { ConfigurationError, loadConfig } from '../config/app-config';
-import { createProviders } from './provider.catalog';
+import { ConfigModule } from '../config/config.module';
+import { EmailProvider } from './email-provider';
+import { EmailProviders } from './provider.catalog';
+import { ProvidersModule } from './providers.module';
 
 const credentials = {
   SENDGRID_API_KEY: 'SG.key',
@@ -7,39 +11,47 @@ const credentials = {
   MAILGUN_DOMAIN: 'mg.example.com',
   SMTP_URL: 'smtp://user:pass@127.0.0.1:2525',
 };
-const names = (env: Record<string, string>) => createProviders(loadConfig(env)).map((provider) => provider.name);
+/** The names behind the `EmailProvider` token, as DI resolves it for `env`. */
+async function names(env: Record<string, string>): Promise<string[]> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [ConfigModule.forRoot(loadConfig(env)), ProvidersModule],
+  }).compile();
+  const providers = moduleRef.get<EmailProviders>(EmailProvider);
+  await moduleRef.close();
+  return providers.map((provider) => provider.name);
+}
 
-describe('createProviders', () => {
-  it('uses the outbox when no provider has credentials', () => {
-    expect(names({})).toEqual(['outbox']);
+describe('the EmailProvider token', () => {
+  it('uses the outbox when no provider has credentials', async () => {
+    expect(await names({})).toEqual(['outbox']);
   });
 
-  it('uses every provider with credentials, in the default order, when MAIL_PROVIDERS is unset', () => {
-    expect(names(credentials)).toEqual(['sendgrid', 'mailgun', 'smtp']);
-    expect(names({ SMTP_URL: credentials.SMTP_URL })).toEqual(['smtp']);
+  it('uses every provider with credentials, in the default order, when MAIL_PROVIDERS is unset', async () => {
+    expect(await names(credentials)).toEqual(['sendgrid', 'mailgun', 'smtp']);
+    expect(await names({ SMTP_URL: credentials.SMTP_URL })).toEqual(['smtp']);
   });
 
-  it('follows MAIL_PROVIDERS order', () => {
-    expect(names({ ...credentials, MAIL_PROVIDERS: 'smtp,outbox,sendgrid' })).toEqual(['smtp', 'outbox', 'sendgrid']);
+  it('follows MAIL_PROVIDERS order', async () => {
+    expect(await names({ ...credentials, MAIL_PROVIDERS: 'smtp,outbox,sendgrid' })).toEqual(['smtp', 'outbox', 'sendgrid']);
   });
 
-  it('stops the start when MAIL_PROVIDERS names a provider without its credentials', () => {
-    expect(() => names({ MAIL_PROVIDERS: 'sendgrid' })).toThrow(
+  it('stops the start when MAIL_PROVIDERS names a provider without its credentials', async () => {
+    await expect(names({ MAIL_PROVIDERS: 'sendgrid' })).rejects.toThrow(
       new ConfigurationError('MAIL_PROVIDERS names sendgrid, but SENDGRID_API_KEY is not set'),
     );
-    expect(() => names({ MAIL_PROVIDERS: 'mailgun' })).toThrow(/MAILGUN_API_KEY and MAILGUN_DOMAIN is not set/);
+    await expect(names({ MAIL_PROVIDERS: 'mailgun' })).rejects.toThrow(/MAILGUN_API_KEY and MAILGUN_DOMAIN is not set/);
   });
 
-  it('stops the start for an unknown provider, listing the known ones', () => {
-    expect(() => names({ MAIL_PROVIDERS: 'outbox,postmark' })).toThrow(
+  it('stops the start for an unknown provider, listing the known ones', async () => {
+    await expect(names({ MAIL_PROVIDERS: 'outbox,postmark' })).rejects.toThrow(
       new ConfigurationError(
         'MAIL_PROVIDERS names an unknown provider "postmark"; known providers: sendgrid, mailgun, smtp, outbox',
       ),
     );
   });
 
-  it('stops the start for a provider named twice', () => {
-    expect(() => names({ MAIL_PROVIDERS: 'outbox,outbox' })).toThrow(/more than once/);
+  it('stops the start for a provider named twice', async () => {
+    await expect(names({ MAIL_PROVIDERS: 'outbox,outbox' })).rejects.toThrow(/more than once/);
   });
 
   it('needs MAILGUN_DOMAIN with MAILGUN_API_KEY', () => {

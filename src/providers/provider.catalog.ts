@@ -1,3 +1,4 @@
+import { FactoryProvider, Type } from '@nestjs/common';
 import { AppConfig, ConfigurationError } from '../config/app-config';
 import { EmailProvider } from './email-provider';
 import { MailgunProvider } from './mailgun.provider';
@@ -5,65 +6,89 @@ import { OutboxProvider } from './outbox.provider';
 import { SendGridProvider } from './sendgrid.provider';
 import { SmtpProvider } from './smtp.provider';
 
-interface CatalogEntry {
+/** What the `EmailProvider` token resolves to: the configured adapters, tried first to last. */
+export type EmailProviders = readonly EmailProvider[];
+
+interface Adapter {
+  /** The name MAIL_PROVIDERS uses for it. */
+  name: string;
+  type: Type<EmailProvider>;
   /** The variables that enable the adapter, named in the error when they are missing. */
   needs: string;
-  isConfigured(config: AppConfig): boolean;
-  create(config: AppConfig): EmailProvider;
+  /** Builds the adapter from its settings, or null when they are not configured. */
+  build(config: AppConfig): EmailProvider | null;
 }
 
-/** Every adapter mailroute ships, by the name MAIL_PROVIDERS uses for it, in default priority order. */
-const catalog: Record<string, CatalogEntry> = {
-  sendgrid: {
+/** Every adapter mailroute ships, in default priority order. */
+const ADAPTERS: Adapter[] = [
+  {
+    name: 'sendgrid',
+    type: SendGridProvider,
     needs: 'SENDGRID_API_KEY',
-    isConfigured: (config) => config.providers.sendgrid !== undefined,
-    create: (config) => new SendGridProvider(config.providers.sendgrid!, config.providers),
+    build: ({ providers }) => (providers.sendgrid ? new SendGridProvider(providers.sendgrid, providers) : null),
   },
-  mailgun: {
+  {
+    name: 'mailgun',
+    type: MailgunProvider,
     needs: 'MAILGUN_API_KEY and MAILGUN_DOMAIN',
-    isConfigured: (config) => config.providers.mailgun !== undefined,
-    create: (config) => new MailgunProvider(config.providers.mailgun!, config.providers),
+    build: ({ providers }) => (providers.mailgun ? new MailgunProvider(providers.mailgun, providers) : null),
   },
-  smtp: {
+  {
+    name: 'smtp',
+    type: SmtpProvider,
     needs: 'SMTP_URL',
-    isConfigured: (config) => config.providers.smtp !== undefined,
-    create: (config) => new SmtpProvider(config.providers.smtp!, config.providers),
+    build: ({ providers }) => (providers.smtp ? new SmtpProvider(providers.smtp, providers) : null),
   },
-  outbox: {
+  {
+    name: 'outbox',
+    type: OutboxProvider,
     needs: 'nothing',
-    isConfigured: () => true,
-    create: (config) => new OutboxProvider(config.providers.outbox.dir),
+    build: ({ providers }) => new OutboxProvider(providers.outbox.dir),
   },
-};
+];
 
 /**
- * Builds the adapters in priority order: MAIL_PROVIDERS when set, otherwise every provider whose
- * credentials are set (the outbox when none are). A name that is unknown, repeated, or lacks its
- * credentials stops the start.
+ * Each adapter is a provider of its own, built by DI from the configuration where its settings are given
+ * (null otherwise), so that Nest also owns its shutdown.
  */
-export function createProviders(config: AppConfig): EmailProvider[] {
-  const names = config.providers.order ?? defaultOrder(config);
+export const ADAPTER_PROVIDERS: FactoryProvider[] = ADAPTERS.map(({ type, build }) => ({
+  provide: type,
+  inject: [AppConfig],
+  useFactory: build,
+}));
+
+/**
+ * The `EmailProvider` token: the adapters in priority order, MAIL_PROVIDERS when set, otherwise every
+ * provider whose credentials are set (the outbox when none are). A name that is unknown, repeated, or
+ * lacks its credentials stops the start.
+ */
+export const EMAIL_PROVIDERS = {
+  provide: EmailProvider,
+  inject: [AppConfig, ...ADAPTERS.map(({ type }) => type)],
+  useFactory: (config: AppConfig, ...built: (EmailProvider | null)[]): EmailProviders => inPriorityOrder(config, built),
+} satisfies FactoryProvider<EmailProviders>;
+
+function inPriorityOrder(config: AppConfig, built: (EmailProvider | null)[]): EmailProvider[] {
+  const configured = new Map(ADAPTERS.map(({ name }, index) => [name, built[index]]));
+  const names = config.providers.order ?? defaultOrder(configured);
   const repeated = names.filter((name, index) => names.indexOf(name) !== index);
   if (repeated.length > 0) {
     throw new ConfigurationError(`MAIL_PROVIDERS names ${repeated.join(', ')} more than once`);
   }
   return names.map((name) => {
-    const entry = catalog[name];
-    if (!entry) {
+    const adapter = ADAPTERS.find((candidate) => candidate.name === name);
+    if (!adapter) {
       throw new ConfigurationError(
-        `MAIL_PROVIDERS names an unknown provider "${name}"; known providers: ${Object.keys(catalog).join(', ')}`,
+        `MAIL_PROVIDERS names an unknown provider "${name}"; known providers: ${ADAPTERS.map(({ name }) => name).join(', ')}`,
       );
     }
-    if (!entry.isConfigured(config)) {
-      throw new ConfigurationError(`MAIL_PROVIDERS names ${name}, but ${entry.needs} is not set`);
-    }
-    return entry.create(config);
+    const provider = configured.get(name);
+    if (!provider) throw new ConfigurationError(`MAIL_PROVIDERS names ${name}, but ${adapter.needs} is not set`);
+    return provider;
   });
 }
 
-function defaultOrder(config: AppConfig): string[] {
-  const configured = Object.keys(catalog).filter(
-    (name) => name !== 'outbox' && catalog[name].isConfigured(config),
-  );
-  return configured.length > 0 ? configured : ['outbox'];
+function defaultOrder(configured: Map<string, EmailProvider | null>): string[] {
+  const real = [...configured].filter(([name, provider]) => name !== 'outbox' && provider).map(([name]) => name);
+  return real.length > 0 ? real : ['outbox'];
 }

@@ -1,21 +1,18 @@
 import { Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { createProviders } from './provider.catalog';
-import { ProviderRegistry } from './provider-registry';
+import { ADAPTER_PROVIDERS, EMAIL_PROVIDERS } from './provider.catalog';
 
 export { EmailProvider, ProviderHealth, SendResult } from './email-provider';
 export { Attachment, EmailAddress, OutgoingEmail } from './email-message';
 export { PermanentProviderError, TransientProviderError, ProviderError, asProviderError } from './provider.errors';
-export { ProviderRegistry } from './provider-registry';
+export { EMAIL_PROVIDERS, EmailProviders } from './provider.catalog';
 
+/**
+ * The delivery adapters, one file each. Consumers inject the `EmailProvider` token, which resolves to the
+ * configured adapters in priority order (`@Inject(EmailProvider) providers: EmailProviders`), and never
+ * name an adapter.
+ */
 @Module({
-  providers: [
-    {
-      provide: ProviderRegistry,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => new ProviderRegistry(createProviders(config)),
-    },
-  ],
-  exports: [ProviderRegistry],
+  providers: [...ADAPTER_PROVIDERS, EMAIL_PROVIDERS],
+  exports: [EMAIL_PROVIDERS],
 })
 export class ProvidersModule {}

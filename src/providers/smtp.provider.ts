@@ -1,3 +1,4 @@
+import { OnApplicationShutdown } from '@nestjs/common';
 import { Transporter, createTransport } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { OutgoingEmail } from './email-message';
@@ -23,7 +24,7 @@ interface SmtpError extends Error {
 const MESSAGE_COMMANDS = new Set(['MAIL FROM', 'RCPT TO', 'DATA']);
 
 /** Any SMTP server through nodemailer, with pooled connections. */
-export class SmtpProvider extends EmailProvider {
+export class SmtpProvider extends EmailProvider implements OnApplicationShutdown {
   readonly name = 'smtp';
   private readonly transport: Transporter<SMTPPool.SentMessageInfo>;
   private readonly health: ProviderHealthCache;
@@ -60,7 +61,8 @@ export class SmtpProvider extends EmailProvider {
     return this.health.current();
   }
 
-  override async close(): Promise<void> {
+  /** Nest calls this on every adapter it built, once, at shutdown. */
+  onApplicationShutdown(): void {
     this.transport.close();
   }
 

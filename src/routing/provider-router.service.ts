@@ -1,10 +1,10 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { TimeoutError, withTimeout } from '../common/with-timeout';
 import { AppConfig } from '../config/config.module';
 import {
   EmailProvider,
+  EmailProviders,
   OutgoingEmail,
-  ProviderRegistry,
   SendResult,
   TransientProviderError,
 } from '../providers/providers.module';
@@ -42,9 +42,10 @@ export class ProviderRouter {
   private readonly logger = new Logger(ProviderRouter.name);
   private readonly breakers: Map<string, SharedCircuitBreaker>;
   private readonly sendTimeoutMs: number;
+  private readonly names: string[];
 
   constructor(
-    private readonly registry: ProviderRegistry,
+    @Inject(EmailProvider) private readonly providers: EmailProviders,
     private readonly strategy: RoutingStrategy,
     private readonly switches: ProviderSwitchStore,
     private readonly stats: ProviderStatsStore,
@@ -56,8 +57,9 @@ export class ProviderRouter {
     const { breaker, sendTimeoutMs } = config.providers;
     // A little over the adapter's own timeout, so the adapter's more precise error normally wins.
     this.sendTimeoutMs = sendTimeoutMs + 1000;
+    this.names = providers.map((provider) => provider.name);
     this.breakers = new Map(
-      registry.names.map((name) => [
+      this.names.map((name) => [
         name,
         new SharedCircuitBreaker(redis.client, name, { ...breaker, trialTimeoutMs: this.sendTimeoutMs * 2 }),
       ]),
@@ -66,8 +68,8 @@ export class ProviderRouter {
 
   /** The enabled providers in the strategy's order for one message, each call guarded. */
   async routes(): Promise<Route[]> {
-    const switches = await this.switches.snapshot(this.registry.names);
-    const ordered = await this.strategy.order(this.registry.names.filter((name) => switches.isEnabled(name)));
+    const switches = await this.switches.snapshot(this.names);
+    const ordered = await this.strategy.order(this.names.filter((name) => switches.isEnabled(name)));
     return ordered.map((name) => {
       const provider = this.provider(name);
       return { name, send: (email: OutgoingEmail) => this.send(provider, email, switches.pausedForMs(name)) };
@@ -76,11 +78,11 @@ export class ProviderRouter {
 
   async statuses(): Promise<ProviderStatus[]> {
     const [switches, scores] = await Promise.all([
-      this.switches.snapshot(this.registry.names),
-      this.scores.current(this.registry.names),
+      this.switches.snapshot(this.names),
+      this.scores.current(this.names),
     ]);
     return Promise.all(
-      this.registry.names.map(async (name, index) => ({
+      this.names.map(async (name, index) => ({
         name,
         priority: index + 1,
         enabled: switches.isEnabled(name),
@@ -150,9 +152,9 @@ export class ProviderRouter {
   }
 
   private provider(name: string): EmailProvider {
-    const provider = this.registry.ordered.find((candidate) => candidate.name === name);
+    const provider = this.providers.find((candidate) => candidate.name === name);
     if (!provider) {
-      throw new NotFoundException(`No provider named ${name}; configured: ${this.registry.names.join(', ')}`);
+      throw new NotFoundException(`No provider named ${name}; configured: ${this.names.join(', ')}`);
     }
     return provider;
   }

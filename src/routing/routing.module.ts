@@ -6,7 +6,6 @@ import { ProviderRouter } from './provider-router.service';
 import { ProviderScoreStore } from './provider-score.store';
 import { ProviderStatsStore } from './provider-stats.store';
 import { ProviderSwitchStore } from './provider-switch.store';
-import { ProvidersController } from './providers.controller';
 import { RoutingMetrics } from './routing.metrics';
 import { PriorityStrategy } from './strategies/priority.strategy';
 import { RoutingStrategy } from './strategies/routing-strategy';
@@ -26,7 +25,6 @@ function strategyFor(config: AppConfig, scores: ProviderScoreStore): RoutingStra
 
 @Module({
   imports: [ProvidersModule],
-  controllers: [ProvidersController],
   providers: [
     ProviderRouter,
     ProviderSwitchStore,

@@ -7,13 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AppModule } from '../../src/app.module';
-import { configureApp, createHttpAdapter } from '../../src/app.setup';
+import { AppModule, servesDocs } from '../../src/app.module';
+import { configureApp, createHttpAdapter } from '../../src/http/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/config.module';
 import { LogDestination } from '../../src/logging/logging.module';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { createProviders } from '../../src/providers/provider.catalog';
-import { EmailProvider, ProviderRegistry } from '../../src/providers/providers.module';
+import { EMAIL_PROVIDERS, EmailProvider } from '../../src/providers/providers.module';
 import { newApiKey } from './api-keys';
 import { CapturingLogDestination } from './capturing-log.destination';
 import { pollUntil } from './poll';
@@ -105,13 +104,14 @@ export class TestApp {
       LOG_FORMAT: 'json',
       ...env,
     });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(AppConfig)
-      .useValue(config)
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
       .overrideProvider(LogDestination)
       .useValue(new CapturingLogDestination())
-      .overrideProvider(ProviderRegistry)
-      .useFactory({ factory: () => new ProviderRegistry([...extraProviders, ...createProviders(config)]) })
+      .overrideProvider(EmailProvider)
+      .useFactory({
+        inject: EMAIL_PROVIDERS.inject,
+        factory: (...built: Parameters<typeof EMAIL_PROVIDERS.useFactory>) => [...extraProviders, ...EMAIL_PROVIDERS.useFactory(...built)],
+      })
       .compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>(createHttpAdapter(), {
       bodyParser: false,
@@ -119,7 +119,7 @@ export class TestApp {
     });
     app.useLogger(app.get(PinoLogger));
     app.use(captureResponses);
-    configureApp(app);
+    configureApp(app, { docs: servesDocs(config) });
     watchConfiguredSecrets(config);
     await app.init();
     return app;

@@ -1,0 +1,45 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { EMAIL_STATUSES, EmailStatus } from '../../messages/messages.module';
+
+/** Filters for listing messages; all optional, combined with AND. */
+export class ListEmailsQueryDto {
+  @ApiPropertyOptional({ enum: EMAIL_STATUSES, example: 'failed' })
+  @IsOptional()
+  @IsIn(EMAIL_STATUSES)
+  status?: EmailStatus;
+
+  /** Messages carrying this tag. @example "order-shipped" */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'tag must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  tag?: string;
+
+  /** Messages with this address among to, cc or bcc. @example "ann@example.com" */
+  @IsOptional()
+  @IsEmail({ allow_utf8_local_part: true })
+  to?: string;
+
+  /** Created at or after this time. @example "2026-11-01T00:00:00Z" */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  /** Created at or before this time. @example "2026-11-30T23:59:59Z" */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  /** Page size, 1 to 100. @example 20 */
+  @IsOptional()
+  @Type(() => Number)
+  @Max(100)
+  @Min(1)
+  @IsInt()
+  limit?: number;
+
+  /** `nextCursor` from the previous page. */
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}

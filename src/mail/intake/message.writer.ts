@@ -1,0 +1,74 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import type { JobOptions, Queue } from 'bull';
+import { once } from 'node:events';
+import { addJobs, queueTransaction } from '../../common/jobs-in-transaction';
+import { withTimeout } from '../../common/with-timeout';
+import { DeliveryJob, EmailRecord, MAIL_QUEUE, MessageStore, NewMessage } from '../messages/messages.module';
+
+const STORE_TIMEOUT_MS = 5_000;
+const CONNECT_WAIT_MS = 2_000;
+export const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
+
+/** A 503 for a write that certainly did not happen (as opposed to one whose outcome is unknown). */
+export class NotSentError extends ServiceUnavailableException {}
+
+/**
+ * Stores messages and queues their jobs in one MULTI: one round trip, applied by Redis as a unit, so a
+ * message is never stored without its job nor queued without its record.
+ */
+@Injectable()
+export class MessageWriter {
+  private readonly logger = new Logger(MessageWriter.name);
+
+  constructor(
+    private readonly store: MessageStore,
+    @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
+  ) {
+    store.enableStagingOn(queue.client);
+  }
+
+  /**
+   * The MULTI is only sent on a connected client: parked in the client's offline queue instead, it could
+   * be applied long after the caller was told 503.
+   */
+  async write(messages: NewMessage[]): Promise<EmailRecord[]> {
+    await this.connected();
+    const jobs = messages.map(({ email, sendAt }) => ({ data: { id: email.id }, opts: jobOptions(email.id, sendAt) }));
+    const write = async () => {
+      const multi = await queueTransaction(this.queue);
+      const records = this.store.stage(multi, messages);
+      addJobs(multi, this.queue, jobs);
+      failOnCommandError(await multi.exec());
+      return records;
+    };
+    return withTimeout(write(), STORE_TIMEOUT_MS, 'storing').catch((error: Error) => this.unavailable(error));
+  }
+
+  /** Waits a moment for a connection that is being (re)established, as just after start; else 503. */
+  private async connected(): Promise<void> {
+    const client = this.queue.client;
+    if (client.status === 'ready') return;
+    await once(client, 'ready', { signal: AbortSignal.timeout(CONNECT_WAIT_MS) }).catch(() =>
+      this.unavailable(new NotSentError(`Redis connection is ${client.status}`)),
+    );
+  }
+
+  /** Logs a failed write and turns it into the 503 the caller answers. */
+  unavailable(error: Error): never {
+    this.logger.error(`Redis write failed: ${error.message}`);
+    if (error instanceof NotSentError) throw new NotSentError(NOT_STORED);
+    throw new ServiceUnavailableException(NOT_STORED);
+  }
+}
+
+function jobOptions(id: string, sendAt: string | undefined): JobOptions & { jobId: string } {
+  return sendAt ? { jobId: id, delay: Math.max(0, Date.parse(sendAt) - Date.now()) } : { jobId: id };
+}
+
+/** EXEC answers each command's error in place; one failed write means the message was not stored. */
+function failOnCommandError(results: [Error | null, unknown][] | null): void {
+  if (results === null) throw new Error('the transaction was discarded');
+  const failed = results.find(([error]) => error !== null);
+  if (failed) throw failed[0] as Error;
+}

@@ -1,0 +1,41 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/auth.module';
+import { WhenRedisDown } from '../redis/redis.module';
+import { ProviderStatusDto } from './dto/provider-status.dto';
+import { ProviderRouter } from '../routing/routing.module';
+
+@ApiTags('providers')
+@AdminOnly()
+@Controller('v1/providers')
+export class ProvidersController {
+  constructor(private readonly router: ProviderRouter) {}
+
+  /** Every configured provider in priority order, with its switch, breaker and recent results. */
+  @Get()
+  @WhenRedisDown("The providers' states cannot be read while Redis is unreachable; try again.")
+  @ApiOkResponse({ type: [ProviderStatusDto] })
+  list(): Promise<ProviderStatusDto[]> {
+    return this.router.statuses();
+  }
+
+  /** Takes a provider out of rotation on every worker, e.g. when its account has run out of credit. */
+  @Post(':name/disable')
+  @HttpCode(HttpStatus.OK)
+  @WhenRedisDown('The provider was not disabled: Redis, which shares the switch, is unreachable; try again.')
+  @ApiOkResponse({ type: ProviderStatusDto })
+  @ApiNotFoundResponse({ description: 'No configured provider has this name.' })
+  disable(@Param('name') name: string): Promise<ProviderStatusDto> {
+    return this.router.disable(name);
+  }
+
+  /** Puts a provider back into rotation on every worker. */
+  @Post(':name/enable')
+  @HttpCode(HttpStatus.OK)
+  @WhenRedisDown('The provider was not enabled: Redis, which shares the switch, is unreachable; try again.')
+  @ApiOkResponse({ type: ProviderStatusDto })
+  @ApiNotFoundResponse({ description: 'No configured provider has this name.' })
+  enable(@Param('name') name: string): Promise<ProviderStatusDto> {
+    return this.router.enable(name);
+  }
+}
