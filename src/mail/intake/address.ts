@@ -1,4 +1,5 @@
 import { isEmail } from 'class-validator';
+import { LRUCache } from 'lru-cache';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { EmailAddress } from '../../providers/providers.module';
 import { controlCharacterProblem } from './validation/no-control-characters.validator';
@@ -45,14 +46,12 @@ export function countAddresses(value: unknown): number {
  * Each address string is parsed twice per message (validation, then normalisation) and senders recur on
  * every message, so recent results are kept; they are frozen because they are shared.
  */
-const recentlyParsed = new Map<string, ParsedAddress>();
-const RECENT_LIMIT = 1_000;
+const recentlyParsed = new LRUCache<string, ParsedAddress>({ max: 1_000 });
 
 function parseAddressString(value: string): ParsedAddress {
   const known = recentlyParsed.get(value);
   if (known) return known;
   const parsed = deepFreeze(parseAddressStringUncached(value));
-  if (recentlyParsed.size === RECENT_LIMIT) recentlyParsed.delete(recentlyParsed.keys().next().value as string);
   recentlyParsed.set(value, parsed);
   return parsed;
 }
