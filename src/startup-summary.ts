@@ -1,10 +1,11 @@
 import { INestApplication } from '@nestjs/common';
+import { TaskCancelledError, TimeoutStrategy, timeout } from 'cockatiel';
 import { PROCESS_ROLES } from './app.module';
 import { AppConfig } from './config/config.module';
-import { withTimeout } from './common/with-timeout';
 import { EmailProvider, EmailProviders } from './providers/providers.module';
 
 const CHECK_TIMEOUT_MS = 5_000;
+const checkTimeout = timeout(CHECK_TIMEOUT_MS, TimeoutStrategy.Aggressive);
 
 /**
  * The one line an operator reads to know what started: role, Redis, providers with their first
@@ -28,9 +29,9 @@ export async function startupSummary(app: INestApplication): Promise<string> {
 }
 
 async function describeProvider(provider: EmailProvider): Promise<string> {
-  const health = await withTimeout(provider.check(), CHECK_TIMEOUT_MS, 'check').catch((error: Error) => ({
+  const health = await checkTimeout.execute(() => provider.check()).catch((error: Error) => ({
     status: 'down',
-    error: error.message,
+    error: error instanceof TaskCancelledError ? `check did not finish within ${CHECK_TIMEOUT_MS} ms` : error.message,
   }));
   return health.status === 'up' ? `${provider.name} up` : `${provider.name} down (${health.error ?? 'no reason given'})`;
 }

@@ -1,9 +1,9 @@
 import { getQueueToken } from '@nestjs/bull';
 import { BeforeApplicationShutdown, FactoryProvider, Logger, OnModuleInit } from '@nestjs/common';
 import type { AdvancedSettings, Queue } from 'bull';
+import { TimeoutPolicy, TimeoutStrategy, timeout } from 'cockatiel';
 import { AppConfig } from '../config/app-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
-import { withTimeout } from './with-timeout';
 
 /**
  * A job whose worker stopped renewing its lock (the process died mid-job) goes back to the queue after
@@ -23,13 +23,15 @@ export function stalledJobSettings(lockMs: number): AdvancedSettings {
  */
 class QueueLifecycle implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger: Logger;
+  private readonly closeTimeout: TimeoutPolicy;
 
   constructor(
     private readonly queue: Queue,
-    private readonly shutdownTimeoutMs: number,
+    shutdownTimeoutMs: number,
     metrics: MetricsRegistry,
   ) {
     this.logger = new Logger(`${queue.name} queue`);
+    this.closeTimeout = timeout(shutdownTimeoutMs, TimeoutStrategy.Aggressive);
     metrics.watchQueue(queue);
   }
 
@@ -38,8 +40,18 @@ class QueueLifecycle implements OnModuleInit, BeforeApplicationShutdown {
     this.queue.on('error', (error) => this.logger.warn(error.message));
   }
 
+  /**
+   * Lets running jobs finish, up to SHUTDOWN_TIMEOUT_MS, then drops the connections; a job cut off is
+   * picked up again as stalled by another worker. While Redis is unreachable there is nothing to wait for
+   * (no job could store its result), and Bull's waiting path would force a reconnect whose failure nothing
+   * handles, so the queue is closed without waiting.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await closeQueue(this.queue, this.shutdownTimeoutMs, this.logger);
+    const redisUnreachable = this.queue.client.status !== 'ready';
+    await this.closeTimeout
+      .execute(() => this.queue.close(redisUnreachable))
+      .catch((error: Error) => this.logger.warn(`closing: ${error.message}`));
+    this.queue.clients.forEach((client) => client.disconnect());
   }
 }
 
@@ -51,18 +63,4 @@ export function queueLifecycle(name: string): FactoryProvider<QueueLifecycle> {
     useFactory: (queue: Queue, config: AppConfig, metrics: MetricsRegistry) =>
       new QueueLifecycle(queue, config.shutdownTimeoutMs, metrics),
   };
-}
-
-/**
- * Lets running jobs finish, up to `timeoutMs`, then drops the connections; a job cut off is picked up
- * again as stalled by another worker. While Redis is unreachable there is nothing to wait for (no job
- * could store its result), and Bull's waiting path would force a reconnect whose failure nothing
- * handles, so the queue is closed without waiting.
- */
-async function closeQueue(queue: Queue, timeoutMs: number, logger: Logger): Promise<void> {
-  const redisUnreachable = queue.client.status !== 'ready';
-  await withTimeout(queue.close(redisUnreachable), timeoutMs, `closing the ${queue.name} queue`).catch(
-    (error: Error) => logger.warn(error.message),
-  );
-  queue.clients.forEach((client) => client.disconnect());
 }

@@ -1,4 +1,5 @@
 import type { Queue } from 'bull';
+import { TimeoutStrategy, timeout } from 'cockatiel';
 import {
   Counter,
   CounterConfiguration,
@@ -9,9 +10,8 @@ import {
   Registry,
   collectDefaultMetrics,
 } from 'prom-client';
-import { withTimeout } from '../common/with-timeout';
 
-const DEPTH_TIMEOUT_MS = 1_000;
+const depthTimeout = timeout(1_000, TimeoutStrategy.Aggressive);
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 /**
@@ -64,7 +64,7 @@ export class MetricsRegistry {
 async function recordDepth(gauge: Gauge<'queue' | 'state'>, queue: Queue): Promise<void> {
   // A scrape while Redis is down still answers, with the process metrics; the queue series keep their
   // last values rather than the scrape waiting on Bull's reconnecting client.
-  const counts = await withTimeout(queue.getJobCounts(), DEPTH_TIMEOUT_MS, 'reading queue depth').catch(() => undefined);
+  const counts = await depthTimeout.execute(() => queue.getJobCounts()).catch(() => undefined);
   if (!counts) return;
   for (const state of QUEUE_STATES) gauge.set({ queue: queue.name, state }, counts[state] ?? 0);
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { TimeoutError, withTimeout } from '../common/with-timeout';
+import { TaskCancelledError, TimeoutPolicy, TimeoutStrategy, timeout } from 'cockatiel';
 import { AppConfig } from '../config/config.module';
 import {
   EmailProvider,
@@ -43,6 +43,7 @@ export class ProviderRouter {
   private readonly breakers: Map<string, SharedCircuitBreaker>;
   private readonly sendTimeoutMs: number;
   private readonly names: string[];
+  private readonly sendTimeout: TimeoutPolicy;
 
   constructor(
     @Inject(EmailProvider) private readonly providers: EmailProviders,
@@ -58,6 +59,7 @@ export class ProviderRouter {
     // A little over the adapter's own timeout, so the adapter's more precise error normally wins.
     this.sendTimeoutMs = sendTimeoutMs + 1000;
     this.names = providers.map((provider) => provider.name);
+    this.sendTimeout = timeout(this.sendTimeoutMs, TimeoutStrategy.Aggressive);
     this.breakers = new Map(
       this.names.map((name) => [
         name,
@@ -125,11 +127,14 @@ export class ProviderRouter {
   private async timedSend(provider: EmailProvider, email: OutgoingEmail): Promise<SendResult> {
     const started = performance.now();
     try {
-      const result = await withTimeout(provider.send(email), this.sendTimeoutMs, `${provider.name} send`);
+      const result = await this.sendTimeout.execute(() => provider.send(email));
       await this.recordOutcome(provider.name, true, started);
       return result;
     } catch (thrown) {
-      const error = thrown instanceof TimeoutError ? new TransientProviderError(thrown.message) : thrown;
+      const error =
+        thrown instanceof TaskCancelledError
+          ? new TransientProviderError(`${provider.name} send did not finish within ${this.sendTimeoutMs} ms`)
+          : thrown;
       // A permanent refusal still shows a working provider; only its own failures count against it.
       await this.recordOutcome(provider.name, !(error instanceof TransientProviderError), started);
       throw error;

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { TimeoutStrategy, timeout } from 'cockatiel';
 import { Gauge } from 'prom-client';
-import { withTimeout } from '../common/with-timeout';
 import { MetricsRegistry } from '../metrics/metrics.module';
 import { ProviderRouter, ProviderStatus } from './provider-router.service';
 import { BreakerState } from './shared-circuit-breaker';
 
 const BREAKER_STATES: BreakerState[] = ['closed', 'open', 'half-open'];
-const STATUS_TIMEOUT_MS = 1_000;
+const statusTimeout = timeout(1_000, TimeoutStrategy.Aggressive);
 
 /**
  * Per-provider routing state, read from Redis when Prometheus scrapes (the state is shared by every
@@ -43,7 +43,7 @@ export class RoutingMetrics {
   }
 
   private async refresh(router: ProviderRouter): Promise<void> {
-    const statuses = await withTimeout(router.statuses(), STATUS_TIMEOUT_MS, 'reading provider state').catch(() => []);
+    const statuses = await statusTimeout.execute(() => router.statuses()).catch(() => []);
     statuses.forEach((status) => this.record(status));
   }
 

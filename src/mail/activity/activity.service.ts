@@ -1,8 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Queue } from 'bull';
+import { TimeoutStrategy, timeout } from 'cockatiel';
 import { Principal, grants } from '../../auth/auth.module';
-import { withTimeout } from '../../common/with-timeout';
 import {
   DeliveryJob,
   EmailEvent,
@@ -14,7 +14,7 @@ import {
 } from '../messages/messages.module';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 
-const JOB_TIDY_TIMEOUT_MS = 2_000;
+const jobTidyTimeout = timeout(2_000, TimeoutStrategy.Aggressive);
 const DEFAULT_PAGE = 20;
 
 /**
@@ -69,8 +69,7 @@ export class ActivityService {
     }
     // Removing the job only tidies: a job that runs anyway finds the message cancelled and leaves it
     // alone. So it is bounded and its failure ignored, since Bull's connection waits for a hung Redis.
-    const removed = this.queue.getJob(id).then((job) => job?.remove()).catch(() => undefined);
-    await withTimeout(removed, JOB_TIDY_TIMEOUT_MS, 'removing the job').catch(() => undefined);
+    await jobTidyTimeout.execute(() => this.queue.getJob(id).then((job) => job?.remove())).catch(() => undefined);
     return this.find(id, caller);
   }
 }

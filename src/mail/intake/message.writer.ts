@@ -1,12 +1,12 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
+import { TimeoutStrategy, timeout } from 'cockatiel';
 import { once } from 'node:events';
 import { addJobs, queueTransaction } from '../../common/jobs-in-transaction';
-import { withTimeout } from '../../common/with-timeout';
 import { DeliveryJob, EmailRecord, MAIL_QUEUE, MessageStore, NewMessage } from '../messages/messages.module';
 
-const STORE_TIMEOUT_MS = 5_000;
+const storeTimeout = timeout(5_000, TimeoutStrategy.Aggressive);
 const CONNECT_WAIT_MS = 2_000;
 export const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
 
@@ -42,7 +42,7 @@ export class MessageWriter {
       failOnCommandError(await multi.exec());
       return records;
     };
-    return withTimeout(write(), STORE_TIMEOUT_MS, 'storing').catch((error: Error) => this.unavailable(error));
+    return storeTimeout.execute(write).catch((error: Error) => this.unavailable(error));
   }
 
   /** Waits a moment for a connection that is being (re)established, as just after start; else 503. */
