@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { stalledJobSettings } from '../common/queue-lifecycle';
-import { retryDelay } from '../common/retry-delay';
+import { retryBackoff } from '../common/retry-backoff';
 import { AppConfig } from '../config/config.module';
 import { DELIVERY_TTL_SECONDS } from './webhook-delivery.store';
 
@@ -21,7 +21,7 @@ export const WEBHOOK_QUEUE_REGISTRATION = BullModule.registerQueueAsync({
     settings: {
       ...stalledJobSettings(config.mail.jobLockMs),
       backoffStrategies: {
-        [BACKOFF]: (attemptsMade: number) => retryDelay(attemptsMade, config.webhooks?.retryBaseMs ?? 1000),
+        [BACKOFF]: (attemptsMade: number) => retryBackoff(attemptsMade, config.webhooks?.retryBaseMs ?? 1000),
       },
     },
     defaultJobOptions: {

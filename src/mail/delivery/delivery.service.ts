@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { retryDelay } from '../../common/retry-delay';
+import { retryBackoff } from '../../common/retry-backoff';
 import { AppConfig } from '../../config/config.module';
 import { ProviderRouter } from '../../routing/routing.module';
 import { Attempt, ErrorDetail, FailureReason, MessageMetrics, MessageStore } from '../messages/messages.module';
@@ -45,14 +45,14 @@ export class DeliveryService {
     if (outcome.kind === 'rejected') return this.fail(id, 'rejected', outcome.error, outcome.provider);
     const { maxAttempts, retryBaseMs } = this.config.mail;
     if (outcome.tried > 0 && round >= maxAttempts) return this.fail(id, 'exhausted', outcome.error, outcome.lastProvider);
-    const delayMs = outcome.tried > 0 ? retryDelay(round, retryBaseMs) : (outcome.waitMs ?? retryBaseMs);
+    const delayMs = outcome.tried > 0 ? retryBackoff(round, retryBaseMs) : (outcome.waitMs ?? retryBaseMs);
     await this.store.requeue(id, `next round in ${delayMs} ms: ${outcome.error.message}`);
     return { kind: 'retry', delayMs, reason: `round ${round}: no provider accepted the message: ${outcome.error.message}` };
   }
 
   /** When the round itself broke (the store failed), the job runs again, backing off by its failures. */
   afterBrokenRound(failures: number, error: Error): Verdict {
-    return { kind: 'retry', delayMs: retryDelay(failures, this.config.mail.retryBaseMs), reason: error.message };
+    return { kind: 'retry', delayMs: retryBackoff(failures, this.config.mail.retryBaseMs), reason: error.message };
   }
 
   /** The queue gave up on the message's job (its workers kept dying): the message fails with that reason. */
