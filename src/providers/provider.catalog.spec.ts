@@ -4,6 +4,7 @@ import { ConfigModule } from '../config/config.module';
 import { EmailProvider } from './email-provider';
 import { EmailProviders } from './provider.catalog';
 import { ProvidersModule } from './providers.module';
+import { SmtpProvider } from './smtp.provider';
 
 const credentials = {
   SENDGRID_API_KEY: 'SG.key',
@@ -56,5 +57,16 @@ describe('the EmailProvider token', () => {
 
   it('needs MAILGUN_DOMAIN with MAILGUN_API_KEY', () => {
     expect(() => loadConfig({ MAILGUN_API_KEY: 'key-mg' })).toThrow(/MAILGUN_DOMAIN is required/);
+  });
+
+  it('is built by DI, which also shuts the adapters down (the SMTP pool is closed)', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(loadConfig({ SMTP_URL: credentials.SMTP_URL })), ProvidersModule],
+    }).compile();
+    const [smtp] = moduleRef.get<EmailProviders>(EmailProvider);
+    expect(smtp).toBeInstanceOf(SmtpProvider);
+    const shutdown = jest.spyOn(smtp as SmtpProvider, 'onApplicationShutdown');
+    await moduleRef.close();
+    expect(shutdown).toHaveBeenCalledTimes(1);
   });
 });
