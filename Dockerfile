@@ -3,7 +3,9 @@
 
 # Compiles src/ into dist/ with the dev dependencies: the Nest CLI, TypeScript and the Swagger plugin
 # (nest-cli.json) that turns the DTO types into the OpenAPI schemas.
-FROM node:20-bookworm-slim AS build
+# Node 26 is the Active LTS line (maintained until April 2029); Debian 13 trixie, the default of Node 26's
+# images, is supported beyond that, while bookworm is already oldstable.
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -12,7 +14,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime dependencies and the compiled code only.
-FROM node:20-bookworm-slim AS production
+FROM node:26-trixie-slim AS production
 ENV NODE_ENV=production
 # A container is reached through its network interface. Listening there, an API process refuses to start
 # without API_KEYS, so an image run without keys stops instead of serving an open relay.

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort, RedisServerProcess } from '../src/redis/redis-server.process';
+import { TestRedisServer } from '../test/support/test-redis-server';
 import { ServiceProcess } from '../test/support/service-process';
 import { redisCpuSeconds } from './cpu-time';
 import { scrapeMetrics } from './metrics-scrape';
@@ -190,7 +191,7 @@ function startService(redisUrl: string, outboxDir: string): Promise<ServiceProce
  * loses nothing acknowledged) against the default `everysec`, on the same endpoints.
  */
 async function fsyncAlwaysRows(dataDir: string, batch: unknown[]): Promise<Row[]> {
-  const redis = await RedisServerProcess.start({ dataDir: join(dataDir, 'always'), appendOnly: true, settings: { appendfsync: 'always' } });
+  const redis = await TestRedisServer.start({ dataDir: join(dataDir, 'always'), appendOnly: true, settings: { appendfsync: 'always' } });
   const service = await startService(redis.url, join(dataDir, 'outbox-always'));
   try {
     return [

@@ -3,8 +3,19 @@ import type { ChainableCommander } from 'ioredis';
 
 /**
  * Bull adds jobs in a MULTI of its own; these are the two pieces its `addBulk` uses to put a job into
- * a MULTI, so that a job can join one that also writes other keys. Bull 4 exports no such API.
- * test/accept-transaction.e2e-spec.ts proves this against the installed Bull.
+ * a MULTI, so that a job can join one that also writes other keys. Bull 4 exports no such API, so
+ * package.json pins Bull to the minor version test/accept-transaction.e2e-spec.ts proves (~4.16).
+ *
+ * On a Bull upgrade, check in node_modules/bull/lib that:
+ * - job.js still exports the `Job` constructor `(queue, name, data, opts)` and `Job.prototype.toData()`;
+ * - scripts.js `addJob(client, queue, jobData, { customJobId })` still only calls `client.addJob(keys)`,
+ *   the Lua command commands/addJob-6.lua that Bull defines on `queue.client` (so also on its MULTI),
+ *   and still takes its keys and arguments from what `toData()` returns;
+ * - job.js's `addJob` (behind `Job.create` and `createBulk`) still adds a job only that way, and
+ *   `Job.DEFAULT_JOB_NAME` is still '__default__'. Only the job id is passed on: no lifo, priority,
+ *   debounce or limiter groups, which the mail queue doesn't use.
+ * Then run test/accept-transaction.e2e-spec.ts: it compares the job made here with `queue.add`'s,
+ * waiting and delayed, and checks its state is the list or set Bull's workers read.
  */
 type BullJobInternals = new (queue: Queue, name: string, data: unknown, opts: JobOptions) => Job & { toData(): unknown };
 interface BullScriptInternals {

@@ -9,12 +9,6 @@ export interface RedisServerOptions {
   dataDir: string;
   /** AOF with `appendfsync everysec`: what the embedded default runs with, so a crash loses at most a second. */
   appendOnly: boolean;
-  /** Serve TLS only, on `port` (the plain port is closed), with these PEM files. */
-  tls?: { certFile: string; keyFile: string; caFile: string };
-  /** Further redis.conf settings, applied after the defaults (`{ requirepass: 'x', 'rename-command': ['CONFIG', ''] }`). */
-  settings?: Record<string, string | string[]>;
-  /** Listen here rather than on a free port: a restarted server must be where its clients reconnect to. */
-  port?: number;
 }
 
 const STARTUP_TIMEOUT_MS = 10_000;
@@ -31,58 +25,42 @@ export class RedisServerNotInstalledError extends Error {
 }
 
 /**
- * A `redis-server` child process bound to 127.0.0.1 on a free port. Used as the embedded default when no
- * REDIS_URL is configured, and by the test suite for throwaway servers.
+ * A `redis-server` child process bound to 127.0.0.1 on a free port: the embedded default when no
+ * REDIS_URL is configured. test/support/test-redis-server.ts extends it with what only tests need.
  */
 export class RedisServerProcess {
-  private constructor(
-    private readonly child: ChildProcess,
+  protected constructor(
+    protected readonly child: ChildProcess,
     readonly port: number,
-    private readonly tls: boolean,
   ) {}
 
   get url(): string {
-    return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
+    return `redis://127.0.0.1:${this.port}`;
   }
 
   static async start(options: RedisServerOptions): Promise<RedisServerProcess> {
+    const port = await freePort();
+    return new RedisServerProcess(await RedisServerProcess.spawn(options, ['--port', String(port)]), port);
+  }
+
+  /** Starts redis-server with the defaults for `options`, then `settings` (redis.conf lines as arguments). */
+  protected static async spawn(options: RedisServerOptions, settings: string[]): Promise<ChildProcess> {
     assertInstalled();
     mkdirSync(options.dataDir, { recursive: true });
     await stopLeftoverServer(options.dataDir);
-    const port = options.port ?? (await freePort());
-    const child = spawn('redis-server', serverArguments(port, options), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('redis-server', [...serverArguments(options), ...settings], { stdio: ['ignore', 'pipe', 'pipe'] });
     await waitUntilReady(child);
-    return new RedisServerProcess(child, port, options.tls !== undefined);
+    return child;
   }
 
   /** Asks Redis to shut down cleanly (it flushes the AOF on SIGTERM) and waits for it to exit. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = once(this.child, 'exit');
-    // A frozen server would hold the SIGTERM until it is let go.
-    this.thaw();
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
-  }
-
-  /** Simulates a hung server (SIGSTOP): its connections stay open, and nothing on them is answered. */
-  freeze(): void {
-    this.child.kill('SIGSTOP');
-  }
-
-  /** Lets a frozen server go on (SIGCONT); a running one is not affected. */
-  thaw(): void {
-    this.child.kill('SIGCONT');
-  }
-
-  /** Simulates a crash: no shutdown, no flush. */
-  async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGKILL');
-    await exited;
   }
 }
 
@@ -91,9 +69,8 @@ function assertInstalled(): void {
   if (probe.error) throw new RedisServerNotInstalledError();
 }
 
-function serverArguments(port: number, options: RedisServerOptions): string[] {
+function serverArguments(options: RedisServerOptions): string[] {
   return [
-    ...listenArguments(port, options.tls),
     '--bind', '127.0.0.1',
     '--dir', options.dataDir,
     '--pidfile', join(options.dataDir, 'redis.pid'),
@@ -102,19 +79,6 @@ function serverArguments(port: number, options: RedisServerOptions): string[] {
     '--save', '',
     '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
-    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [`--${name}`, ...[value].flat()]),
-  ];
-}
-
-function listenArguments(port: number, tls: RedisServerOptions['tls']): string[] {
-  if (!tls) return ['--port', String(port)];
-  return [
-    '--port', '0',
-    '--tls-port', String(port),
-    '--tls-cert-file', tls.certFile,
-    '--tls-key-file', tls.keyFile,
-    '--tls-ca-cert-file', tls.caFile,
-    '--tls-auth-clients', 'no',
   ];
 }
 

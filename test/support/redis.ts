@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { generate } from 'selfsigned';
-import { freePort, RedisServerOptions, RedisServerProcess } from '../../src/redis/redis-server.process';
+import { freePort } from '../../src/redis/redis-server.process';
+import { TestRedisServer, TestRedisServerOptions } from './test-redis-server';
 
 export interface ThrowawayRedisOptions {
   /** Serve TLS only, with a certificate for 127.0.0.1 signed by a fresh CA (`caFile`). */
   tls?: boolean;
   /** Further redis.conf settings (`{ requirepass: '...', 'maxmemory-policy': 'allkeys-lru' }`). */
-  settings?: RedisServerOptions['settings'];
+  settings?: TestRedisServerOptions['settings'];
 }
 
 /**
@@ -20,7 +21,7 @@ export interface ThrowawayRedisOptions {
  */
 export class ThrowawayRedis {
   private constructor(
-    readonly server: RedisServerProcess,
+    readonly server: TestRedisServer,
     private readonly dataDir: string,
     private readonly password: string | undefined,
     /** The PEM file of the CA that signed the server's certificate, for a `tls` server. */
@@ -30,7 +31,7 @@ export class ThrowawayRedis {
   static async start({ tls = false, settings = {} }: ThrowawayRedisOptions = {}): Promise<ThrowawayRedis> {
     const dataDir = mkdtempSync(join(tmpdir(), 'mailroute-redis-'));
     const files = tls ? await writeCertificates(dataDir) : undefined;
-    const server = await RedisServerProcess.start({ dataDir, appendOnly: false, tls: files, settings });
+    const server = await TestRedisServer.start({ dataDir, appendOnly: false, tls: files, settings });
     const password = settings.requirepass as string | undefined;
     return new ThrowawayRedis(server, dataDir, password, files?.caFile);
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedisServerProcess } from '../../../src/redis/redis-server.process';
+import { TestRedisServer } from '../test-redis-server';
 import { FakeMailgun } from '../fake-mailgun.server';
 import { FakeSendGrid } from '../fake-sendgrid.server';
 import { fakeProvidersEnv } from '../fake-world';
@@ -48,7 +48,7 @@ export class ChaosCluster {
   /** Every service process ever started, killed ones included, so stop() misses none. */
   private readonly services: ServiceProcess[] = [];
   private build?: ProductionBuild;
-  private redis?: RedisServerProcess;
+  private redis?: TestRedisServer;
   private redisPort = 0;
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'mailroute-chaos-'));
   /** The process change under way; the next one starts after it (see exclusively()). */
@@ -121,7 +121,7 @@ export class ChaosCluster {
   }
 
   private async startRedis(): Promise<void> {
-    this.redis = await RedisServerProcess.start({ dataDir: this.dataDir, appendOnly: true, port: this.redisPort });
+    this.redis = await TestRedisServer.start({ dataDir: this.dataDir, appendOnly: true, port: this.redisPort });
   }
 
   private async startService(role: 'api' | 'worker'): Promise<ServiceProcess> {
