@@ -1,5 +1,5 @@
 import { FactoryProvider, Type } from '@nestjs/common';
-import { AppConfig, ConfigurationError } from '../config/app-config';
+import { AppConfig, ConfigurationError } from '../config/config.module';
 import { EmailProvider } from './email-provider';
 import { MailgunProvider } from './mailgun.provider';
 import { OutboxProvider } from './outbox.provider';

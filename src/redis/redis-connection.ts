@@ -1,6 +1,6 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config/config.module';
 import { redisConnectionOptions } from './redis-options';
 import { RedisServerProcess } from './redis-server.process';
 

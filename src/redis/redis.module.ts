@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config/config.module';
 import { RedisConnection } from './redis-connection';
 import { RedisDurabilityCheck } from './redis-durability.check';
 
