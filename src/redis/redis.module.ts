@@ -6,7 +6,7 @@ import { RedisDurabilityCheck } from './redis-durability.check';
 @Global()
 @Module({
   providers: [
-    { provide: RedisConnection, inject: [AppConfig], useFactory: RedisConnection.open },
+    { provide: RedisConnection, inject: [AppConfig], useFactory: (config: AppConfig) => RedisConnection.open(config) },
     RedisDurabilityCheck,
   ],
   exports: [RedisConnection],
