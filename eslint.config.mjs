@@ -92,6 +92,7 @@ export default defineConfig(
     },
   },
   {
+    // Tests, unit specs included, may reach into a module's internals.
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.spec.ts'],
     plugins: { local: { rules: { 'module-boundaries': moduleBoundaries } } },
