@@ -121,7 +121,7 @@ async function startBareServer(port: number): Promise<ChildProcess> {
     req.on('end', () => { res.writeHead(202, { 'content-type': 'application/json' }); res.end('{"id":"x","status":"queued"}'); });
   }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
   const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await once(child.stdout!, 'data');
+  await once(child.stdout, 'data');
   return child;
 }
 

@@ -83,7 +83,7 @@ async function runCell(redis: ThrowawayRedis, scenario: string, strategy: string
       posts.push(
         app.send({ from: 'bench@example.com', to: 'ann@example.com', subject: `m${i}`, text: 'x' }).then((res) => {
           if (res.status !== 202) throw new Error(`POST answered ${res.status}`);
-          postedAt.set(res.body.id, Date.now());
+          postedAt.set((res.body as { id: string }).id, Date.now());
         }),
       );
       await new Promise((resolve) => setTimeout(resolve, POST_EVERY_MS));
@@ -114,7 +114,7 @@ async function runCell(redis: ThrowawayRedis, scenario: string, strategy: string
 /** Counts what the store says was sent: the figure that must equal what was accepted. */
 async function countSent(app: TestApp, ids: string[]): Promise<number> {
   let sent = 0;
-  for (const id of ids) if ((await app.http.get(`/v1/emails/${id}`)).body.status === 'sent') sent += 1;
+  for (const id of ids) if (((await app.http.get(`/v1/emails/${id}`)).body as { status: string }).status === 'sent') sent += 1;
   return sent;
 }
 

@@ -27,7 +27,7 @@ class Tally {
   absorb(): void {
     for (const { body } of this.fake.received) {
       this.sends += 1;
-      this.ids.add(String(body?.custom_args?.mailroute_id));
+      this.ids.add(String((body as { custom_args?: { mailroute_id?: string } } | undefined)?.custom_args?.mailroute_id));
     }
     this.fake.received.length = 0;
   }

@@ -333,7 +333,7 @@ function modelFor(apiVersion: string, kind: string): ModelClass | undefined {
   if (!/^([a-z0-9.-]+\/)?v\d+[a-z0-9]*$/.test(apiVersion)) return undefined;
   let models: Record<string, unknown>;
   try {
-    // A runtime require: the module to load is named by the manifest's apiVersion.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module to load is named by the manifest's apiVersion
     models = require(`kubernetes-models/${apiVersion}`) as Record<string, unknown>;
   } catch {
     return undefined;

@@ -147,7 +147,7 @@ function fromMime(parsed: ParsedMail): Omit<Delivered, 'bcc'> {
     subject: parsed.subject ?? '',
     text: (parsed.text ?? '').trim(),
     html: (parsed.html || '').trim(),
-    campaignHeader: String(parsed.headers.get('x-campaign')),
+    campaignHeader: parsed.headers.get('x-campaign') as string,
     attachments: parsed.attachments
       .map((a) => part(a.contentDisposition === 'inline' && a.cid ? a.cid : (a.filename ?? ''), a.contentType, a.content))
       .sort(),

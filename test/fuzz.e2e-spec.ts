@@ -89,6 +89,7 @@ function expectValidMessage(email: {
   for (const address of addresses) expect(parseAddress(address)).toEqual({ address });
   expect(email.to.length).toBeGreaterThan(0);
   expect(email.to.length + email.cc.length + email.bcc.length).toBeLessThanOrEqual(50);
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   expect(email.subject).toMatch(/^[^\x00-\x08\x0a-\x1f\x7f-\x9f]{1,998}$/);
   expect(Object.keys(email.metadata)).not.toContain('__proto__');
   expect(email.tags.every((tag) => /^[A-Za-z0-9_.:-]{1,64}$/.test(tag))).toBe(true);

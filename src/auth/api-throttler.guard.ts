@@ -50,8 +50,8 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
   /** API callers over all routes together (the default would count each route apart); providers per webhook. */
   protected override generateKey(context: ExecutionContext, tracker: string, throttler: string): string {
     if (throttler !== INBOUND_THROTTLER) return tracker;
-    const { route } = context.switchToHttp().getRequest<Request>();
-    return `${(route as { path: string }).path}:${tracker}`;
+    const { path } = context.switchToHttp().getRequest<Request>().route as { path: string };
+    return `${path}:${tracker}`;
   }
 
   /** The one error body, and the plain Retry-After header whichever throttler refused. */

@@ -2,8 +2,8 @@ import { getQueueToken } from '@nestjs/bull';
 import { BeforeApplicationShutdown, FactoryProvider, Logger, OnModuleInit } from '@nestjs/common';
 import type { AdvancedSettings, Queue } from 'bull';
 import { TimeoutPolicy, TimeoutStrategy, timeout } from 'cockatiel';
-import { AppConfig } from '../config/app-config';
-import { MetricsRegistry } from '../metrics/metrics.registry';
+import { AppConfig } from '../config/config.module';
+import { MetricsRegistry } from '../metrics/metrics.module';
 
 /**
  * A job whose worker stopped renewing its lock (the process died mid-job) goes back to the queue after

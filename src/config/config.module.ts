@@ -20,5 +20,5 @@ export async function configFromEnvironment(): Promise<AppConfig> {
   return loadConfig(process.env);
 }
 
-export { AppConfig, ConfigurationError, loadConfig } from './app-config';
+export { AppConfig, ConfigurationError, loadConfig, sizeInBytes } from './app-config';
 export type { ProcessRole } from './app-config';

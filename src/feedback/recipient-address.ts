@@ -23,7 +23,7 @@ export function recipientAddress(value: unknown): string | undefined {
 export const RecipientAddress = () =>
   applyDecorators(
     Expose(),
-    Transform(({ value }) => recipientAddress(value) ?? value),
+    Transform(({ value }: { value: unknown }) => recipientAddress(value) ?? value),
     IsString(),
     MaxLength(MAX_ADDRESS_LENGTH),
     IsOneAddress(),

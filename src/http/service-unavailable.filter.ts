@@ -17,7 +17,10 @@ export class ServiceUnavailableFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const unavailable = host.getType() === 'http' ? this.unavailable(exception, host) : undefined;
-    if (!unavailable) return this.otherwise.catch(exception, host);
+    if (!unavailable) {
+      this.otherwise.catch(exception, host);
+      return;
+    }
     const response = host.switchToHttp().getResponse<Response>();
     if (!response.headersSent && !response.getHeader('Retry-After')) response.setHeader('Retry-After', RETRY_AFTER_SECONDS);
     this.otherwise.catch(unavailable, host);

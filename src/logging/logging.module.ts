@@ -60,7 +60,7 @@ function pinoParams(config: AppConfig, destination: LogDestination): Params {
   imports: [
     LoggerModule.forRootAsync({ inject: [AppConfig, LogDestination], useFactory: pinoParams }),
   ],
-  providers: [{ provide: LogDestination, inject: [AppConfig], useFactory: LogDestination.forConfig }],
+  providers: [{ provide: LogDestination, inject: [AppConfig], useFactory: (config: AppConfig) => LogDestination.forConfig(config) }],
   exports: [LogDestination],
 })
 export class LoggingModule {}

@@ -1,5 +1,5 @@
 import { FactoryProvider, Type } from '@nestjs/common';
-import { AppConfig, ConfigurationError } from '../config/app-config';
+import { AppConfig, ConfigurationError } from '../config/config.module';
 import { EmailProvider } from './email-provider';
 import { MailgunProvider } from './mailgun.provider';
 import { OutboxProvider } from './outbox.provider';
@@ -16,7 +16,7 @@ interface Adapter {
   /** The variables that enable the adapter, named in the error when they are missing. */
   needs: string;
   /** Builds the adapter from its settings, or null when they are not configured. */
-  build(config: AppConfig): EmailProvider | null;
+  build: (config: AppConfig) => EmailProvider | null;
 }
 
 /** Every adapter mailroute ships, in default priority order. */

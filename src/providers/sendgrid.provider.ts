@@ -40,7 +40,8 @@ export class SendGridProvider extends HttpApiProvider<MailDataRequired> {
 
   protected async post(request: MailDataRequired): Promise<SendResult> {
     const [response] = await this.mail.send(request);
-    return { providerMessageId: String(response.headers['x-message-id'] ?? '') };
+    const headers = response.headers as Record<string, string | undefined>;
+    return { providerMessageId: String(headers['x-message-id'] ?? '') };
   }
 
   protected async verifyCredentials(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config/config.module';
 import { redisConnectionOptions } from './redis-options';
 import { RedisServerProcess } from './redis-server.process';
 
@@ -42,6 +42,7 @@ export class RedisConnection implements OnApplicationShutdown {
       // Otherwise ioredis keeps reconnecting in the background of a process that failed to start.
       client.disconnect();
       await embedded?.stop();
+      // eslint-disable-next-line preserve-caught-error -- no cause: the ioredis error holds the failed command (AUTH: the password)
       throw new Error(`Could not connect to Redis: ${(error as Error).message}`);
     }
     return new RedisConnection(options, client, embedded);

@@ -1,5 +1,5 @@
 import type { RedisOptions } from 'ioredis';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config/config.module';
 
 /** Where to find Redis: the configuration, with the embedded server's URL when mailroute runs its own. */
 export type RedisTarget = Pick<AppConfig['redis'], 'url' | 'sentinel' | 'tlsCa'>;

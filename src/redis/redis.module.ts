@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config/config.module';
 import { RedisConnection } from './redis-connection';
 import { RedisDurabilityCheck } from './redis-durability.check';
 
 @Global()
 @Module({
   providers: [
-    { provide: RedisConnection, inject: [AppConfig], useFactory: RedisConnection.open },
+    { provide: RedisConnection, inject: [AppConfig], useFactory: (config: AppConfig) => RedisConnection.open(config) },
     RedisDurabilityCheck,
   ],
   exports: [RedisConnection],

@@ -46,7 +46,7 @@ export function outageException(reflector: Reflector, context: ExecutionContext,
 /** The 503 for a request that could not reach Redis: in `declared` words, or a read or a write sentence. */
 export function requestOutage({ method, route }: Request, error: Error, declared?: string): ServiceUnavailableException {
   const message = declared ?? (method === 'GET' || method === 'HEAD' ? READ : WRITE);
-  return unavailable(error, `${method} ${(route?.path as string | undefined) ?? '(no route)'}`, message);
+  return unavailable(error, `${method} ${(route as { path: string } | undefined)?.path ?? '(no route)'}`, message);
 }
 
 function translated(error: unknown, message: string): unknown {

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
-import type { Server } from 'node:http';
 import { Socket, connect } from 'node:net';
 import type Redis from 'ioredis';
 import { newApiKey } from '../support/api-keys';
@@ -14,7 +13,7 @@ import { startWebhookWorld, stopWebhookWorld } from '../support/webhook-world';
 const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
 
 async function listen(app: TestApp): Promise<number> {
-  const server = app.app.getHttpServer() as Server;
+  const server = app.app.getHttpServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as { port: number }).port;
@@ -243,7 +242,7 @@ describe('11. Slow bodies and connections', () => {
   const running = useTestApp();
 
   it('keeps idle connections open longer than a load balancer does (60 s) and bounds requests, by default', () => {
-    const server = running.app.app.getHttpServer() as Server;
+    const server = running.app.app.getHttpServer();
     expect(server.keepAliveTimeout).toBeGreaterThan(60_000);
     expect(server.requestTimeout).toBeLessThan(45_000);
     expect(server.headersTimeout).toBeLessThanOrEqual(server.requestTimeout);
@@ -286,7 +285,7 @@ describe('11. Slow bodies and connections', () => {
     // Closed once fully started: closing an app still starting can fail on its own ("Connection is
     // closed"), a separate problem from the one tested here.
     await pollUntil(() => app.http.get('/health/ready'), (response) => response.status === 200);
-    const server = app.app.getHttpServer() as Server;
+    const server = app.app.getHttpServer();
     const socket = connect(await listen(app), '127.0.0.1');
     socket.on('error', () => undefined);
     try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { newApiKey } from '../support/api-keys';
 import { FakeWorld } from '../support/fake-world';
-import { MailgunSignature, ProviderEventSigner, SendGridCall } from '../support/provider-event-signer';
+import { ProviderEventSigner, SendGridCall } from '../support/provider-event-signer';
 import { TestApp } from '../support/test-app';
 
 const sender = newApiKey('app', 'send');

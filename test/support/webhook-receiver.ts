@@ -23,7 +23,6 @@ export class WebhookReceiver {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<WebhookReceiver> {
-    let receiver!: WebhookReceiver;
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -44,7 +43,7 @@ export class WebhookReceiver {
         response.writeHead(204).end();
       });
     });
-    receiver = new WebhookReceiver(server);
+    const receiver = new WebhookReceiver(server);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     return receiver;

@@ -21,7 +21,7 @@ export class MailProcessor implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.queue.on('failed', (job: Job<DeliveryJob>, error: Error) => this.onJobFailed(job, error));
+    this.queue.on('failed', (job: Job<DeliveryJob>, error: Error) => void this.onJobFailed(job, error));
     this.queue
       .process(this.config.mail.concurrency, (job: Job<DeliveryJob>) => this.process(job))
       .catch((error: Error) => this.logger.error(`mail worker stopped: ${error.message}`));

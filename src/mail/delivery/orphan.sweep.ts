@@ -45,7 +45,7 @@ export class OrphanSweep implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    const sweepLogged = () => this.sweep().catch((error: Error) => this.logger.warn(`sweep: ${error.message}`));
+    const sweepLogged = () => void this.sweep().catch((error: Error) => this.logger.warn(`sweep: ${error.message}`));
     this.timer = setInterval(sweepLogged, this.config.mail.orphanSweepMs);
   }
 

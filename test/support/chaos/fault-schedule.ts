@@ -48,7 +48,7 @@ export class FaultSchedule {
         await fault.run();
       } catch (error) {
         this.progress.abort();
-        throw new Error(`fault "${fault.name}" at ${issued} messages failed: ${(error as Error).message}`);
+        throw new Error(`fault "${fault.name}" at ${issued} messages failed: ${(error as Error).message}`, { cause: error });
       }
       this.log.push({ name: fault.name, issued, startedAt, endedAt: Date.now() });
     }

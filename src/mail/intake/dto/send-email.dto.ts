@@ -47,6 +47,7 @@ export class AttachmentDto {
    * Shown to the recipient; no line breaks, slashes or control characters.
    * @example "invoice-1042.pdf"
    */
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   @Matches(/^[^\x00-\x1f\x7f-\x9f/\\]+$/, { message: 'filename must not contain line breaks, slashes or control characters' })
   @Length(1, 255)
   @IsString()

@@ -7,6 +7,7 @@ const LINE_BREAK = /[\r\n]/;
  * and CSI (U+009B) start terminal escape sequences wherever the value is displayed. TAB is header
  * whitespace (RFC 5322 WSP) and breaks nothing, so free text such as a subject may hold it.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 
 /**
