@@ -69,6 +69,8 @@ async function runCell(redis: ThrowawayRedis, scenario: string, strategy: string
       MAIL_RETRY_BASE_MS: '100',
       MAIL_MAX_ATTEMPTS: '10',
       OUTBOX_RATE_LIMIT: '0',
+      // One client sends every message here; the per-key API limit is not what this simulation measures.
+      API_RATE_LIMIT: '0',
       ...strategies[strategy],
     },
   });
