@@ -50,7 +50,11 @@ export interface RequestResult {
   detail?: string;
 }
 
-type Answer = { kind: 'accepted'; ids: string[] } | { kind: Exclude<Outcome, 'accepted'>; detail: string };
+type Answer =
+  | { kind: 'accepted'; ids: string[] }
+  | { kind: Exclude<Outcome, 'accepted'>; detail: string }
+  /** 429: nothing was stored; a client waits Retry-After and sends again, key or not. */
+  | { kind: 'throttled'; retryAfterMs: number };
 
 /** The traffic, fixed in advance: which requests carry a key, which are batches, which message is which. */
 export function planRequests(messages: number, seed: number): ClientRequest[] {
@@ -126,6 +130,11 @@ async function deliverRequest(apiUrl: string, request: ClientRequest, progress: 
   const deadline = Date.now() + RETRY_DEADLINE_MS;
   for (let tries = 1; ; tries += 1) {
     const answer = await post(apiUrl, request);
+    if (answer.kind === 'throttled') {
+      if (Date.now() + answer.retryAfterMs > deadline) return { request, outcome: 'refused', ids: [], tries, detail: '429 until the deadline' };
+      await until(Date.now() + answer.retryAfterMs);
+      continue;
+    }
     if (answer.kind === 'accepted') return { request, outcome: 'accepted', ids: answer.ids, acceptedAt: Date.now(), tries };
     if (answer.kind === 'rejected') return { request, outcome: 'rejected', ids: [], tries, detail: answer.detail };
     progress.count('failedRequests');
@@ -142,6 +151,7 @@ async function post(apiUrl: string, { index, key, batch, messages }: ClientReque
   const body = batch ? messages.map((message) => message.body) : messages[0].body;
   let status: number;
   let text: string;
+  let retryAfter: string | null;
   try {
     const response = await fetch(`${apiUrl}/v1/emails${batch ? '/batch' : ''}`, {
       method: 'POST',
@@ -154,11 +164,13 @@ async function post(apiUrl: string, { index, key, batch, messages }: ClientReque
       signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
     });
     status = response.status;
+    retryAfter = response.headers.get('retry-after');
     text = await response.text();
   } catch (error) {
     return { kind: 'unknown', detail: describeError(error) };
   }
   if (status === 202) return accepted(text);
+  if (status === 429) return { kind: 'throttled', retryAfterMs: Number(retryAfter ?? 1) * 1000 };
   if (status === 503) return { kind: 'refused', detail: `503 ${text}` };
   return { kind: 'rejected', detail: `${status} ${text.slice(0, 300)}` };
 }

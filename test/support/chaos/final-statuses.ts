@@ -56,6 +56,11 @@ export async function awaitFinalStatuses(apiUrl: string, ids: string[], timeoutM
 async function readMessage(apiUrl: string, id: string, authorization: string): Promise<StoredMessage | 'missing' | undefined> {
   try {
     const response = await fetch(`${apiUrl}/v1/emails/${id}`, { headers: { Authorization: authorization } });
+    if (response.status === 429) {
+      // An operator's script waits as it is told, rather than spending the key's budget on refusals.
+      await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+      return undefined;
+    }
     if (response.status === 404) return 'missing';
     if (!response.ok) return undefined;
     const { status, provider, error, attempts, metadata } = (await response.json()) as StoredMessage;
