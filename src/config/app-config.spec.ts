@@ -15,7 +15,8 @@ describe('loadConfig', () => {
       server: { requestTimeoutMs: 30000, keepAliveTimeoutMs: 65000, maxConnections: 1000 },
     });
     expect(config.redis.url).toBeUndefined();
-    expect(config.mail).toMatchObject({ maxAttempts: 5, retryBaseMs: 1000, retentionDays: 30, bodyMaxBytes: 5 * 1024 * 1024 });
+    expect(config.database).toEqual({ url: undefined, dataDir: expect.stringMatching(/data\/postgres$/), tlsCa: undefined });
+    expect(config.mail).toMatchObject({ maxAttempts: 5, retryBaseMs: 1000, retentionDays: 30, bodyRetentionDays: 7, bodyMaxBytes: 5 * 1024 * 1024 });
     expect(config.providers).toMatchObject({
       order: undefined,
       outbox: { dir: expect.stringMatching(/data\/outbox$/) },
@@ -31,6 +32,8 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       API_KEYS: `billing:send:${'a'.repeat(64)}`,
       REDIS_URL: 'redis://redis:6379/2',
+      DATABASE_URL: 'postgres://mailroute@db:5432/mailroute',
+      MAIL_BODY_RETENTION_DAYS: '0',
       MAIL_PROVIDERS: 'outbox , other',
       MAIL_MAX_ATTEMPTS: '3',
       DOCS_ENABLED: 'false',
@@ -38,6 +41,8 @@ describe('loadConfig', () => {
     });
     expect(config.http).toMatchObject({ port: 8080, host: '0.0.0.0', docsEnabled: false });
     expect(config.redis.url).toBe('redis://redis:6379/2');
+    expect(config.database.url).toBe('postgres://mailroute@db:5432/mailroute');
+    expect(config.mail.bodyRetentionDays).toBe(0);
     expect(config.providers.order).toEqual(['outbox', 'other']);
     expect(config.mail.maxAttempts).toBe(3);
     expect(config.mail.bodyMaxBytes).toBe(1000);
@@ -47,6 +52,10 @@ describe('loadConfig', () => {
     ['PORT', 'eighty', /PORT must be an integer/],
     ['PORT', '70000', /PORT must not be greater than 65535/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['DATABASE_URL', 'mysql://db/mailroute', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['DATABASE_TLS_CA_FILE', '/nonexistent/ca.pem', /DATABASE_TLS_CA_FILE cannot be read: ENOENT/],
+    ['MAIL_BODY_RETENTION_DAYS', '-1', /MAIL_BODY_RETENTION_DAYS must be a whole number of days from 0 to 3650/],
+    ['MAIL_BODY_RETENTION_DAYS', 'week', /MAIL_BODY_RETENTION_DAYS must be a whole number of days from 0 to 3650/],
     ['MAIL_PROVIDERS', 'outbox;smtp', /MAIL_PROVIDERS must be a comma-separated list/],
     ['MAIL_MAX_ATTEMPTS', '0', /MAIL_MAX_ATTEMPTS must not be less than 1/],
     ['DOCS_ENABLED', 'maybe', /DOCS_ENABLED must be a boolean/],
@@ -110,6 +119,8 @@ describe('loadConfig', () => {
       writeFileSync(join(dir, 'sendgrid'), 'SG.from-a-file\n');
       const config = loadConfig({ SENDGRID_API_KEY_FILE: join(dir, 'sendgrid') });
       expect(config.providers.sendgrid?.apiKey).toBe('SG.from-a-file');
+      writeFileSync(join(dir, 'database'), 'postgres://mailroute:pw@db/mailroute\n');
+      expect(loadConfig({ DATABASE_URL_FILE: join(dir, 'database') }).database.url).toBe('postgres://mailroute:pw@db/mailroute');
       expect(() => loadConfig({ SENDGRID_API_KEY: 'x', SENDGRID_API_KEY_FILE: join(dir, 'sendgrid') })).toThrow(/not both/);
       expect(() => loadConfig({ SMTP_URL_FILE: join(dir, 'missing') })).toThrow('SMTP_URL_FILE cannot be read: ENOENT');
       rmSync(dir, { recursive: true });

@@ -38,11 +38,23 @@ export class AppConfig {
     /** PEM of the CA that signed a rediss:// server's certificate, when not a public one. */
     tlsCa?: string;
   };
+  /**
+   * PostgreSQL, which keeps the messages' history: `url`, or, without it, an embedded server mailroute
+   * starts and stops itself with its data in `dataDir`.
+   */
+  readonly database: {
+    url?: string;
+    dataDir: string;
+    /** PEM of the CA that signed the server's certificate, when not a public one. */
+    tlsCa?: string;
+  };
   readonly mail: {
     defaultFrom?: string;
     maxAttempts: number;
     retryBaseMs: number;
     retentionDays: number;
+    /** How long a message's bodies are kept in the history once it is final; 0: not at all. */
+    bodyRetentionDays: number;
     concurrency: number;
     /**
      * How long a worker holds a job without renewing its lock; a worker that died mid-send loses the job
@@ -122,11 +134,17 @@ export class AppConfig {
         : undefined,
       tlsCa: env.REDIS_TLS_CA_FILE ? readFileSync(env.REDIS_TLS_CA_FILE, 'utf8') : undefined,
     };
+    this.database = {
+      url: env.DATABASE_URL,
+      dataDir: resolve(env.POSTGRES_DATA_DIR),
+      tlsCa: env.DATABASE_TLS_CA_FILE ? readFileSync(env.DATABASE_TLS_CA_FILE, 'utf8') : undefined,
+    };
     this.mail = {
       defaultFrom: env.MAIL_DEFAULT_FROM,
       maxAttempts: env.MAIL_MAX_ATTEMPTS,
       retryBaseMs: env.MAIL_RETRY_BASE_MS,
       retentionDays: env.MAIL_RETENTION_DAYS,
+      bodyRetentionDays: env.MAIL_BODY_RETENTION_DAYS,
       concurrency: env.MAIL_CONCURRENCY,
       jobLockMs: env.MAIL_JOB_LOCK_MS,
       orphanSweepMs: env.MAIL_ORPHAN_SWEEP_MS,
@@ -257,6 +275,7 @@ const FILE_VARIABLES = [
   'SMTP_URL',
   'API_KEYS',
   'REDIS_URL',
+  'DATABASE_URL',
   'REDIS_SENTINEL_PASSWORD',
   'WEBHOOK_SECRET',
   'MAILGUN_WEBHOOK_SIGNING_KEY',
@@ -279,11 +298,13 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   if (schema.REDIS_SENTINELS && !schema.REDIS_SENTINEL_NAME) {
     lines.push('REDIS_SENTINEL_NAME is required when REDIS_SENTINELS is set: it names the master the sentinels monitor');
   }
-  if (schema.REDIS_TLS_CA_FILE) {
+  for (const variable of ['REDIS_TLS_CA_FILE', 'DATABASE_TLS_CA_FILE'] as const) {
+    const file = schema[variable];
+    if (!file) continue;
     try {
-      readFileSync(schema.REDIS_TLS_CA_FILE);
+      readFileSync(file);
     } catch (error) {
-      lines.push(`REDIS_TLS_CA_FILE cannot be read: ${(error as NodeJS.ErrnoException).code}`);
+      lines.push(`${variable} cannot be read: ${(error as NodeJS.ErrnoException).code}`);
     }
   }
   const sizesValid = !errors.some(({ property }) => property === 'HTTP_IN_FLIGHT_LIMIT' || property === 'HTTP_BODY_LIMIT');

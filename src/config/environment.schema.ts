@@ -71,6 +71,17 @@ export class EnvironmentSchema {
   @IsString()
   REDIS_TLS_CA_FILE?: string;
 
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  POSTGRES_DATA_DIR = './data/postgres';
+
+  @IsOptional()
+  @IsString()
+  DATABASE_TLS_CA_FILE?: string;
+
   @IsIn(['all', 'api', 'worker'], { message: 'MAIL_ROLE must be one of all, api, worker' })
   MAIL_ROLE = 'all';
 
@@ -113,6 +124,12 @@ export class EnvironmentSchema {
   @Max(3650)
   @IsInt()
   MAIL_RETENTION_DAYS = 30;
+
+  @Transform(toInt)
+  @Min(0, { message: 'MAIL_BODY_RETENTION_DAYS must be a whole number of days from 0 to 3650' })
+  @Max(3650, { message: 'MAIL_BODY_RETENTION_DAYS must be a whole number of days from 0 to 3650' })
+  @IsInt({ message: 'MAIL_BODY_RETENTION_DAYS must be a whole number of days from 0 to 3650' })
+  MAIL_BODY_RETENTION_DAYS = 7;
 
   @Transform(toInt)
   @Min(1)
