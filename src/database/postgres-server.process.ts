@@ -97,17 +97,14 @@ export class PostgresServerProcess {
     const dataDir = resolve(options.dataDir);
     const binaries = postgresBinaries();
     const account = serverAccount();
-    if (account) assertReachable(dataDir, account);
-    await stopLeftoverServer(dataDir);
-    await initializeDataDir(dataDir, binaries, account);
-    if (account) ownTree(dataDir, account);
+    await prepareDataDir(dataDir, binaries, account);
     const password = readPassword(dataDir);
     const allSettings = { ...serverSettings(port, options.fsync ?? true), ...settings };
     const child = spawn(binaries.postgres, ['-D', dataDir, ...Object.entries(allSettings).flatMap(([name, value]) => ['-c', `${name}=${value}`])], {
       cwd: dataDir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      ...(account ? { uid: account.uid, gid: account.gid } : {}),
+      ...asAccount(account),
     });
     const output = collectOutput(child);
     try {
@@ -133,6 +130,14 @@ export class PostgresServerProcess {
   async stop(): Promise<void> {
     await stopServer(this.child);
   }
+}
+
+/** Stops a server left running on `dataDir`, initializes it when empty, and gives it to `account`. */
+async function prepareDataDir(dataDir: string, binaries: PostgresBinaries, account: ServerAccount | undefined): Promise<void> {
+  if (account) assertReachable(dataDir, account);
+  await stopLeftoverServer(dataDir);
+  await initializeDataDir(dataDir, binaries, account);
+  if (account) ownTree(dataDir, account);
 }
 
 /** pg_config's bindir, else the newest Debian /usr/lib/postgresql/<version>/bin, else PATH. */
@@ -192,6 +197,10 @@ function canPass(folder: Stats, account: ServerAccount): boolean {
   if (folder.uid === account.uid) return (folder.mode & 0o100) !== 0;
   if (folder.gid === account.gid) return (folder.mode & 0o010) !== 0;
   return (folder.mode & 0o001) !== 0;
+}
+
+function asAccount(account: ServerAccount | undefined): { uid?: number; gid?: number } {
+  return account ? { uid: account.uid, gid: account.gid } : {};
 }
 
 function idOf(name: string, flag: '-u' | '-g'): number | undefined {
@@ -278,7 +287,7 @@ function readPassword(dataDir: string): string {
 }
 
 async function run(command: string, args: string[], cwd: string, account: ServerAccount | undefined): Promise<void> {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(account ? { uid: account.uid, gid: account.gid } : {}) });
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...asAccount(account) });
   const output = collectOutput(child);
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`${basename(command)} failed with code ${code}:\n${output()}`);
@@ -290,6 +299,7 @@ function collectOutput(child: ChildProcess): () => string {
   const collect = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-OUTPUT_TAIL_CHARS));
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
+  child.on('error', (error) => (tail += `\n${error.message}`));
   return () => tail;
 }
 
@@ -300,6 +310,7 @@ function collectOutput(child: ChildProcess): () => string {
 async function connectWhenReady(child: ChildProcess, port: number, password: string): Promise<Client> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
+    if (child.pid === undefined) throw new Error('it could not be run');
     if (hasExited(child)) throw new Error(`it exited with code ${child.exitCode ?? child.signalCode}; its log is in the data directory's log/`);
     const client = new Client({ host: '127.0.0.1', port, user: POSTGRES_USER, password, database: 'postgres', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     try {
@@ -328,8 +339,9 @@ async function createDatabaseIfMissing(client: Client): Promise<void> {
   }
 }
 
+/** Exited, or never started (no pid): either way no 'exit' is to come. */
 function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
+  return child.pid === undefined || child.exitCode !== null || child.signalCode !== null;
 }
 
 /** Fast shutdown of the postmaster, and SIGKILL if it is not gone in time (its backends follow it). */
