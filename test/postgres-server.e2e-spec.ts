@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, ClientConfig } from 'pg';
@@ -178,5 +178,25 @@ describe('the embedded PostgreSQL (fsync on, a data directory of its own)', () =
 
     await pollUntil(async () => leftover.running, (running) => !running);
     expect(await queryOnce(successor.url, 'SELECT note FROM kept')).toEqual([{ note: 'from the leftover' }]);
+  });
+
+  it('starts despite a stale lock file naming a live process that is not its server (a pid reused after a restart)', async () => {
+    const dataDir = join(dir, 'postgres');
+    const first = await start(dataDir);
+    await queryOnce(first.url, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('before the restart')");
+    await first.stop();
+    // As the server's own user, so that postgres (not only mailroute) would take it for a live server.
+    const owner = statSync(dataDir);
+    const bystander = spawn('sleep', ['600'], process.getuid!() === 0 ? { uid: owner.uid, gid: owner.gid } : {});
+    try {
+      writeFileSync(join(dataDir, 'postmaster.pid'), `${bystander.pid}\n${dataDir}\n`);
+
+      const second = await start(dataDir);
+
+      expect(await queryOnce(second.url, 'SELECT note FROM kept')).toEqual([{ note: 'before the restart' }]);
+      expect(bystander.exitCode === null && bystander.signalCode === null).toBe(true);
+    } finally {
+      bystander.kill('SIGKILL');
+    }
   });
 });

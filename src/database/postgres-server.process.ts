@@ -354,10 +354,20 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A server left running by a mailroute that was killed: it holds the data directory's lock. */
+/**
+ * A server left running by a mailroute that was killed holds the data directory's lock file: it is
+ * stopped. A lock file naming a live process that is not that server (its pid reused after a restart,
+ * as happens in containers) is stale: it is removed, since postgres would take that process for a
+ * server and refuse to start.
+ */
 async function stopLeftoverServer(dataDir: string): Promise<void> {
-  const pid = readPid(join(dataDir, 'postmaster.pid'));
-  if (pid === undefined || !servesDataDir(pid, dataDir)) return;
+  const lockFile = join(dataDir, 'postmaster.pid');
+  const pid = readPid(lockFile);
+  if (pid === undefined || !isAlive(pid)) return;
+  if (!servesDataDir(pid, dataDir)) {
+    rmSync(lockFile);
+    return;
+  }
   process.kill(pid, 'SIGINT');
   if (await exitsWithin(pid, STOP_TIMEOUT_MS)) return;
   process.kill(pid, 'SIGKILL');
@@ -373,16 +383,14 @@ function readPid(file: string): number | undefined {
   }
 }
 
-/**
- * Whether `pid` is the postmaster of `dataDir`, which it makes its working directory: after a reboot the
- * pid in a stale lock file may be any other process's, even another cluster's postmaster.
- */
+/** Whether the live process `pid` is the postmaster of `dataDir`, which it makes its working directory. */
 function servesDataDir(pid: number, dataDir: string): boolean {
-  if (!existsSync('/proc')) return isAlive(pid);
+  // No /proc (macOS): trust the lock file, as postgres itself does.
+  if (!existsSync('/proc')) return true;
   try {
     return realpathSync(`/proc/${pid}/cwd`) === realpathSync(dataDir);
   } catch {
-    // Gone, or another user's: not ours to stop.
+    // Another user's process (or a zombie): not a server of this directory, which is ours.
     return false;
   }
 }
