@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Installs what `npm start` and `npm test` need and are missing: the npm packages, and a redis-server
-// (from the OS package manager) when mailroute has to start its own Redis. Plain Node, no dependencies,
+// and PostgreSQL (from the OS package manager) when mailroute has to start its own. Plain Node, no dependencies,
 // because it runs before any package is installed.
 'use strict';
 const { execSync, spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -60,28 +60,60 @@ function hasCommand(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
 
-function installRedis() {
-  if (hasCommand('redis-server')) return;
+/**
+ * Installs `apt` with apt-get (as root, or with sudo) when it can; otherwise fails with what to run,
+ * or the URL variable that makes the embedded server unneeded.
+ */
+function installFromOsPackages({ what, server, apt, brew, urlVariable }) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (hasCommand('apt-get') && (isRoot || hasCommand('sudo'))) {
     const sudo = isRoot ? '' : 'sudo ';
-    console.log(`mailroute setup: installing redis-server with ${sudo}apt-get...`);
+    console.log(`mailroute setup: installing ${what} with ${sudo}apt-get...`);
     try {
-      execSync(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server`, {
+      execSync(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${apt}`, {
         stdio: 'inherit',
       });
     } catch {
-      fail('installing redis-server with apt-get failed; install it yourself or set REDIS_URL.');
+      fail(`installing ${apt} with apt-get failed; install it yourself or set ${urlVariable}.`);
     }
     return;
   }
   if (hasCommand('brew')) {
-    fail('redis-server is not installed. Run `brew install redis`, or set REDIS_URL to an existing Redis.');
+    fail(`${what} is not installed. Run \`brew install ${brew}\`, or set ${urlVariable} to an existing ${server}.`);
   }
   fail(
-    'redis-server is not installed and this script cannot install it here. Install the redis-server ' +
-      'package with your OS package manager, or set REDIS_URL to an existing Redis (tests always need redis-server).',
+    `${what} is not installed and this script cannot install it here. Install the ${apt} package with your ` +
+      `OS package manager, or set ${urlVariable} to an existing ${server} (tests always need ${what}).`,
   );
+}
+
+function installRedis() {
+  if (hasCommand('redis-server')) return;
+  installFromOsPackages({ what: 'redis-server', server: 'Redis', apt: 'redis-server', brew: 'redis', urlVariable: 'REDIS_URL' });
+}
+
+/** The directories src/database/postgres-server.process.ts looks in, in its order (PATH last, as `command -v`). */
+function postgresBinDirs() {
+  const dirs = [];
+  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  if (pgConfig.status === 0) dirs.push(pgConfig.stdout.trim());
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const versions = readdirSync(debian).filter((version) => /^\d+(\.\d+)?$/.test(version));
+    dirs.push(...versions.sort((a, b) => Number(b) - Number(a)).map((version) => join(debian, version, 'bin')));
+  }
+  return dirs;
+}
+
+function hasPostgres() {
+  const inDir = postgresBinDirs().some((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
+  return inDir || (hasCommand('initdb') && hasCommand('postgres'));
+}
+
+function installPostgres() {
+  if (hasPostgres()) return;
+  installFromOsPackages({ what: 'PostgreSQL', server: 'PostgreSQL', apt: 'postgresql', brew: 'postgresql', urlVariable: 'DATABASE_URL' });
+  if (!hasPostgres()) fail('PostgreSQL was installed, yet no initdb and postgres binaries are found; install them yourself or set DATABASE_URL.');
 }
 
 checkNode();
@@ -89,6 +121,7 @@ const forTests = process.argv.includes('--tests');
 const packageFilesBefore = packageFilesStatus();
 installPackages();
 if (forTests) checkInstallLeftPackageFiles(packageFilesBefore);
-// The test suite starts throwaway Redis servers, so it always needs the binary; `npm start` needs it
-// only for the embedded default.
+// The test suite starts throwaway Redis and PostgreSQL servers, so it always needs the binaries;
+// `npm start` needs each only for its embedded default.
 if (forTests || !process.env.REDIS_URL) installRedis();
+if (forTests || !process.env.DATABASE_URL) installPostgres();

@@ -14,5 +14,6 @@ import { RedisDurabilityCheck } from './redis-durability.check';
 export class RedisModule {}
 
 export { RedisConnection } from './redis-connection';
+export { freePort } from './redis-server.process';
 export { isRedisUnavailable } from './redis-unavailable';
 export { WhenRedisDown, outageException, requestOutage } from './when-redis-down.decorator';
