@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, Stats, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client, escapeIdentifier } from 'pg';
+import { exitsWithin, isAlive, readPid } from '../common/process-ids';
 import { freePort } from '../redis/redis.module';
 
 export interface PostgresServerOptions {
@@ -374,14 +375,6 @@ async function stopLeftoverServer(dataDir: string): Promise<void> {
   await exitsWithin(pid, STOP_TIMEOUT_MS);
 }
 
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Whether the live process `pid` is the postmaster of `dataDir`, which it makes its working directory. */
 function servesDataDir(pid: number, dataDir: string): boolean {
@@ -393,22 +386,4 @@ function servesDataDir(pid: number, dataDir: string): boolean {
     // Another user's process (or a zombie): not a server of this directory, which is ours.
     return false;
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exitsWithin(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((done) => setTimeout(done, POLL_INTERVAL_MS));
-  }
-  return true;
 }

@@ -1,8 +1,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { exitsWithin, isAlive, readPid } from '../common/process-ids';
 
 export interface RedisServerOptions {
   /** Where Redis keeps its append-only file and pid file. */
@@ -87,28 +88,7 @@ async function stopLeftoverServer(dataDir: string): Promise<void> {
   const pid = readPid(join(dataDir, 'redis.pid'));
   if (pid === undefined || !isAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  await exitsWithin(pid, STOP_TIMEOUT_MS);
 }
 
 export async function freePort(): Promise<number> {
