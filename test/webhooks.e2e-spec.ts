@@ -1,5 +1,6 @@
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../src/webhooks/webhooks.module';
 import { pollUntil } from './support/poll';
+import { loggedLines } from './support/secret-watch';
 import { ThrowawayRedis } from './support/redis';
 import { TestApp } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -51,5 +52,24 @@ describe('webhooks', () => {
     const delivery = deliveries.find((d: { id: string }) => d.id === scheduled.id);
     expect(delivery).toMatchObject({ type: 'email.scheduled', emailId: body.id, status: 'delivered' });
     expect(delivery.attempts.map((a: { status: number }) => a.status)).toEqual([503, 503, 204]);
+  });
+
+  it('keeps relaying events after Redis was unreachable for longer than a read (the consumer does not die)', async () => {
+    const consumerFailures = () =>
+      loggedLines().filter((line) => String(line.msg).startsWith('event stream consumer webhooks')).length;
+    const failuresBefore = consumerFailures();
+    redis.server.freeze();
+    try {
+      await pollUntil(async () => consumerFailures(), (failures) => failures > failuresBefore, { timeoutMs: 20_000 });
+    } finally {
+      redis.server.thaw();
+    }
+    const { body } = await app.send(message).expect(202);
+    const posted = await pollUntil(
+      async () => eventsFor(body.id),
+      (events) => events.some((event) => event.type === 'email.sent'),
+      { timeoutMs: 20_000 },
+    );
+    expect(posted.map((event) => event.type).sort()).toEqual(['email.queued', 'email.sending', 'email.sent']);
   });
 });

@@ -17,6 +17,7 @@ const KEEP_SECONDS = 7 * 86_400;
 const BLOCK_MS = 1_000;
 /** A consumer that has not acknowledged an event for this long is taken to be dead. */
 const CLAIM_IDLE_MS = 30_000;
+const RETRY_AFTER_FAILURE_MS = 1_000;
 
 export interface StreamedEvent {
   emailId: string;
@@ -49,31 +50,43 @@ export class EmailEventStream {
 
   /**
    * Hands each event to `handle` until `stopped()` says so; an event is acknowledged only after
-   * `handle` resolved, so a crash in between leaves it to be claimed again.
+   * `handle` resolved, so a crash in between leaves it to be claimed again. A failure (Redis unreachable,
+   * `handle` failing) is logged and the consumer tries again a moment later: it stops only when told to.
    */
   async consume(group: string, handle: (event: StreamedEvent) => Promise<void>, stopped: () => boolean): Promise<void> {
     // A blocking read needs a connection of its own.
     const reader = this.redis.client.duplicate({ commandTimeout: BLOCK_MS * 5 });
     const consumer = `${group}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    // ioredis keeps reconnecting after a failed first connect; the loop's commands fail until it has.
+    await reader.connect().catch(() => undefined);
+    let hasGroup = false;
     try {
-      await reader.connect();
-      await createGroup(reader, group);
       while (!stopped()) {
-        const entries = await this.nextEntries(reader, group, consumer).catch(async (error: Error) => {
-          if (!isStreamGone(error)) throw error;
-          await createGroup(reader, group);
-          return [];
-        });
-        for (const [id, fields] of entries) {
-          await handle(parse(fields));
-          await reader.xack(KEY, group, id);
+        try {
+          if (!hasGroup) await createGroup(reader, group);
+          hasGroup = true;
+          await this.handleNext(reader, group, consumer, handle);
+        } catch (error) {
+          if (isStreamGone(error as Error)) hasGroup = false;
+          else await this.pauseAfter(error as Error, group, stopped);
         }
       }
-    } catch (error) {
-      if (!stopped()) this.logger.error(`event stream consumer ${group} stopped: ${(error as Error).message}`);
     } finally {
       reader.disconnect();
     }
+  }
+
+  private async handleNext(reader: Redis, group: string, consumer: string, handle: (event: StreamedEvent) => Promise<void>): Promise<void> {
+    for (const [id, fields] of await this.nextEntries(reader, group, consumer)) {
+      await handle(parse(fields));
+      await reader.xack(KEY, group, id);
+    }
+  }
+
+  private async pauseAfter(error: Error, group: string, stopped: () => boolean): Promise<void> {
+    if (stopped()) return;
+    this.logger.warn(`event stream consumer ${group}: ${error.message}; trying again in ${RETRY_AFTER_FAILURE_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_FAILURE_MS));
   }
 
   private async nextEntries(reader: Redis, group: string, consumer: string): Promise<[string, string[]][]> {
