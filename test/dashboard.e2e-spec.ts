@@ -174,6 +174,21 @@ describe('queue dashboard, with API_KEYS', () => {
     expect((await board().queue(MAIL_QUEUE)).counts.failed).toBe(0);
   });
 
+  it('retries a job queued by an earlier version, which names the backoff strategy stored in its options', async () => {
+    await running.app.http.post('/v1/providers/outbox/disable').set('Authorization', admin.bearer).expect(200);
+    const { body } = await running.app.send({ ...message, sendAt: inAnHour() }).set('Authorization', sender.bearer).expect(202);
+    const jobId = `earlier-version-${body.id}`;
+    await running.app.queue(MAIL_QUEUE).add({ id: body.id }, { jobId, attempts: 3, backoff: { type: 'mailroute' } });
+
+    // Run again after its first failure: the strategy its options name was found and gave the delay.
+    const job = await pollUntil(
+      async () => (await running.app.queue(MAIL_QUEUE).getJob(jobId))!,
+      (current) => current.attemptsMade >= 2,
+    );
+    expect(job.stacktrace.join('\n')).not.toMatch(/Unknown backoff strategy/);
+    expect(job.failedReason).toMatch(/round [23]: no provider accepted the message/);
+  });
+
   it('cleans a state of a queue, sparing jobs touched in the last 5 s as bull-board does', async () => {
     const webhooks = running.app.queue(WEBHOOK_QUEUE);
     const aMinuteAgo = Date.now() - 60_000;

@@ -1,9 +1,24 @@
-import { getQueueToken } from '@nestjs/bull';
-import { BeforeApplicationShutdown, FactoryProvider, Logger, OnModuleInit } from '@nestjs/common';
+import { BullModule, getQueueToken } from '@nestjs/bull';
+import { BeforeApplicationShutdown, DynamicModule, FactoryProvider, Logger, OnModuleInit } from '@nestjs/common';
 import type { AdvancedSettings, Queue } from 'bull';
 import { TimeoutPolicy, TimeoutStrategy, timeout } from 'cockatiel';
 import { AppConfig } from '../config/config.module';
 import { MetricsRegistry } from '../metrics/metrics.module';
+
+/** How a queue retries and how long it keeps failed jobs: what differs between mailroute's queues. */
+export interface QueuePolicy {
+  /**
+   * The name of the backoff strategy. Bull stores it in every job's options, so a job queued before an
+   * upgrade still names it: it must never change.
+   */
+  backoff: string;
+  /** The wait before a failed job runs again. */
+  retryDelay(attemptsMade: number, error: Error, config: AppConfig): number;
+  /** Bull's own cap on a job's runs: it only bounds a job that keeps failing fast. */
+  attemptsCap: number;
+  /** How long a failed job stays for the dashboard (Bull keys carry no expiry); at most the last 1,000. */
+  keepFailedSeconds(config: AppConfig): number;
+}
 
 /**
  * A job whose worker stopped renewing its lock (the process died mid-job) goes back to the queue after
@@ -12,6 +27,28 @@ import { MetricsRegistry } from '../metrics/metrics.module';
  */
 export function stalledJobSettings(lockMs: number): AdvancedSettings {
   return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 5 };
+}
+
+/** Registers the queue `name` with `policy`, its stalled jobs handled as stalledJobSettings says. */
+export function registerQueue(name: string, policy: QueuePolicy): DynamicModule {
+  return BullModule.registerQueueAsync({
+    name,
+    inject: [AppConfig],
+    useFactory: (config: AppConfig) => ({
+      settings: {
+        ...stalledJobSettings(config.mail.jobLockMs),
+        backoffStrategies: {
+          [policy.backoff]: (attemptsMade: number, error: Error) => policy.retryDelay(attemptsMade, error, config),
+        },
+      },
+      defaultJobOptions: {
+        attempts: policy.attemptsCap,
+        backoff: { type: policy.backoff },
+        removeOnComplete: true,
+        removeOnFail: { count: 1000, age: policy.keepFailedSeconds(config) },
+      },
+    }),
+  });
 }
 
 /**

@@ -1,6 +1,4 @@
-import { BullModule } from '@nestjs/bull';
-import { stalledJobSettings } from '../../common/queue-lifecycle';
-import { AppConfig } from '../../config/config.module';
+import { registerQueue } from '../../common/queue-lifecycle';
 
 export const MAIL_QUEUE = 'mail';
 
@@ -29,29 +27,14 @@ export class MessageFailedError extends Error {
   override readonly name = 'MessageFailedError';
 }
 
-const RETRY_LATER = 'retry-later';
-/** The worker decides when a message has failed; this cap only stops a job that could never be handled. */
-const BULL_ATTEMPTS_CAP = 10_000;
-
 /**
  * The queue between accepting and delivering. Bull only carries out the worker's decisions: the retry
- * delay travels on the RetryLaterError the worker throws.
+ * delay travels on the RetryLaterError the worker throws, and the worker decides when a message has
+ * failed. A failed job is kept as long as its message record.
  */
-export const MAIL_QUEUE_REGISTRATION = BullModule.registerQueueAsync({
-  name: MAIL_QUEUE,
-  inject: [AppConfig],
-  useFactory: (config: AppConfig) => ({
-    settings: {
-      ...stalledJobSettings(config.mail.jobLockMs),
-      backoffStrategies: { [RETRY_LATER]: (_attemptsMade: number, error: Error) => (error as RetryLaterError).delayMs },
-    },
-    defaultJobOptions: {
-      attempts: BULL_ATTEMPTS_CAP,
-      backoff: { type: RETRY_LATER },
-      removeOnComplete: true,
-      // Bull keys carry no expiry; a failed job is kept for the dashboard as long as its message record,
-      // and at most the last 1,000 (Bull prunes when the next job fails).
-      removeOnFail: { count: 1000, age: config.mail.retentionDays * 86_400 },
-    },
-  }),
+export const MAIL_QUEUE_REGISTRATION = registerQueue(MAIL_QUEUE, {
+  backoff: 'mailroute',
+  retryDelay: (_attemptsMade, error) => (error as RetryLaterError).delayMs,
+  attemptsCap: 10_000,
+  keepFailedSeconds: (config) => config.mail.retentionDays * 86_400,
 });
