@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RedisServerProcess } from '../src/redis/redis-server.process';
+import { newApiKey } from '../test/support/api-keys';
 import { ProductionBuild } from '../test/support/production-build';
 import { ServiceProcess } from '../test/support/service-process';
 import { FakeSendGridProcess } from './fake-sendgrid.process';
@@ -15,6 +16,8 @@ const SENT_INDEX = 'mailroute:index:status:sent';
 const QUEUED_INDEX = 'mailroute:index:status:queued';
 const BATCH = 500;
 const BATCHES_IN_FLIGHT = 4;
+/** One client per batch in flight, each with its own key, as separate callers post: each stays under API_RATE_LIMIT. */
+const POSTERS = Array.from({ length: BATCHES_IN_FLIGHT }, (_, n) => newApiKey(`bench-poster-${n}`, 'send'));
 
 const benchEmail = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
 
@@ -50,7 +53,7 @@ export class DeliveryRig {
     ]);
     const bundle = entry ? resolve(entry) : build!.entry;
     const api = await ServiceProcess.start(
-      { ...serviceEnv(redisServer.url, fake, dataDir), MAIL_ROLE: 'api', API_RATE_LIMIT: '0' },
+      { ...serviceEnv(redisServer.url, fake, dataDir), MAIL_ROLE: 'api', API_KEYS: POSTERS.map(({ entry }) => entry).join(',') },
       { entry: bundle },
     );
     const redis = new Redis(redisServer.url);
@@ -98,19 +101,19 @@ export class DeliveryRig {
   async loadThroughApi(count: number): Promise<void> {
     const expected = (await this.queuedCount()) + count;
     let next = 0;
-    const poster = async () => {
+    const poster = async (authorization: string) => {
       while (next < count) {
         const size = Math.min(BATCH, count - next);
         next += size;
         const response = await fetch(`${this.api.url}/v1/emails/batch`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
+          headers: { 'Content-Type': 'application/json', Authorization: authorization },
           body: JSON.stringify(Array.from({ length: size }, () => benchEmail)),
         });
         if (response.status !== 202) throw new Error(`batch answered ${response.status}: ${await response.text()}`);
       }
     };
-    await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, poster));
+    await Promise.all(POSTERS.map(({ bearer }) => poster(bearer)));
     const queued = await this.queuedCount();
     if (queued !== expected) throw new Error(`${queued} messages queued after accepting ${count}, expected ${expected}`);
   }

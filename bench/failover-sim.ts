@@ -62,6 +62,8 @@ async function runCell(redis: ThrowawayRedis, scenario: string, strategy: string
   const app = await TestApp.start({
     redisUrl: redis.url,
     extraProviders: [alpha, beta],
+    // 500 messages a second come from this many clients, each under the default API_RATE_LIMIT.
+    callers: 20,
     env: {
       MAIL_PROVIDERS: 'outbox',
       MAIL_CONCURRENCY: '50',
@@ -69,8 +71,6 @@ async function runCell(redis: ThrowawayRedis, scenario: string, strategy: string
       MAIL_RETRY_BASE_MS: '100',
       MAIL_MAX_ATTEMPTS: '10',
       OUTBOX_RATE_LIMIT: '0',
-      // One client sends every message here; the per-key API limit is not what this simulation measures.
-      API_RATE_LIMIT: '0',
       ...strategies[strategy],
     },
   });
