@@ -11,9 +11,8 @@ import { FakeSendGridProcess } from './fake-sendgrid.process';
 
 /** mailroute's Bull prefix and queue name (app.module.ts, mail.queue.ts). */
 const MAIL_QUEUE = { name: 'mail', prefix: 'mailroute' };
-/** The message index of sent messages (message.index.ts): the store's own count of what was sent. */
-const SENT_INDEX = 'mailroute:index:status:sent';
-const QUEUED_INDEX = 'mailroute:index:status:queued';
+/** The store's set of messages not yet final (message.keys.ts): what is accepted and not yet sent. */
+const IN_FLIGHT = 'mailroute:inflight';
 const BATCH = 500;
 const BATCHES_IN_FLIGHT = 4;
 /** One client per batch in flight, each with its own key, as separate callers post: each stays under API_RATE_LIMIT. */
@@ -30,6 +29,9 @@ const benchEmail = { from: 'bench@example.com', to: 'someone@example.net', subje
  * measurement starts with all workers ready and the whole backlog waiting.
  */
 export class DeliveryRig {
+  /** Messages accepted since the last clear(). */
+  private accepted = 0;
+
   private constructor(
     private readonly dataDir: string,
     private readonly entry: string,
@@ -68,6 +70,7 @@ export class DeliveryRig {
   /** Empties Redis (between measurements, with no worker running) and pauses the mail queue. */
   async clear(): Promise<void> {
     await this.redis.flushall();
+    this.accepted = 0;
     await this.pause();
   }
 
@@ -81,14 +84,18 @@ export class DeliveryRig {
     await this.mailQueue.resume();
   }
 
-  /** Messages accepted and not yet taken by a worker. */
-  queuedCount(): Promise<number> {
-    return this.redis.zcard(QUEUED_INDEX);
+  /** Messages accepted and not yet taken by a worker: their jobs wait (in the paused queue, or not). */
+  async queuedCount(): Promise<number> {
+    const counts = (await this.mailQueue.getJobCounts()) as Queue.JobCounts & { paused?: number };
+    return counts.waiting + (counts.paused ?? 0);
   }
 
-  /** Messages the store says are sent. */
-  sentCount(): Promise<number> {
-    return this.redis.zcard(SENT_INDEX);
+  /**
+   * Messages the store says are final since the last clear(): the fake provider accepts every send, so
+   * each is sent.
+   */
+  async sentCount(): Promise<number> {
+    return this.accepted - (await this.redis.zcard(IN_FLIGHT));
   }
 
   /** Jobs of the mail queue not finished yet (a message is sent a moment before its job completes). */
@@ -116,6 +123,7 @@ export class DeliveryRig {
     await Promise.all(POSTERS.map(({ bearer }) => poster(bearer)));
     const queued = await this.queuedCount();
     if (queued !== expected) throw new Error(`${queued} messages queued after accepting ${count}, expected ${expected}`);
+    this.accepted += count;
   }
 
   /** Worker processes (MAIL_ROLE=worker) of the production bundle; `env` adds to or overrides the rig's. */

@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { ActivityModule } from './mail/activity/activity.module';
 import { DeliveryModule } from './mail/delivery/delivery.module';
+import { HistoryModule } from './mail/history/history.module';
 import { IntakeModule } from './mail/intake/intake.module';
 import { SuppressionsModule } from './mail/suppressions/suppressions.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -40,7 +41,7 @@ const API = [
 ];
 
 /** The queue workers: delivering mail and sending webhooks. */
-const WORKER = [DeliveryModule, WebhookRelayModule];
+const WORKER = [DeliveryModule, HistoryModule, WebhookRelayModule];
 
 /** Which halves of mailroute a process runs, by MAIL_ROLE; read once, at start. */
 export const PROCESS_ROLES: Record<ProcessRole, { api: boolean; worker: boolean }> = {

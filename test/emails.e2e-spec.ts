@@ -84,7 +84,8 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
     const response = await running.app.send(body).expect(400);
     expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     expect(response.body.message).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
-    expect(await storedMessages()).toEqual(before);
+    // Earlier messages may leave Redis meanwhile (moved to PostgreSQL); none may appear.
+    expect((await storedMessages()).filter((key) => !before.includes(key))).toEqual([]);
   });
 
   it('answers 413 for a body over the limit', async () => {

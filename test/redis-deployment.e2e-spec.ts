@@ -26,12 +26,17 @@ const newSecret = (name: string) => {
   return secret;
 };
 
+/**
+ * Sends a message and waits for its delivery, and schedules another for tomorrow; returns the id of the
+ * scheduled one, which stays in Redis (a delivered message moves to PostgreSQL).
+ */
 async function sendAndDeliver(app: TestApp): Promise<string> {
   const { body } = await app.send(message).expect(202);
   const delivered = await app.waitForStatus(body.id, ['sent', 'failed']);
   expect(delivered).toMatchObject({ status: 'sent', provider: 'outbox' });
   expect(readdirSync(app.outboxDir).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
-  return body.id;
+  const scheduled = await app.send({ ...message, sendAt: new Date(Date.now() + 86_400_000).toISOString() }).expect(202);
+  return scheduled.body.id;
 }
 
 async function keysOf(client: Redis): Promise<string[]> {

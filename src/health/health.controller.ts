@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/auth.module';
+import { HistoryHealthIndicator } from './history.health';
 import { ProvidersHealthIndicator } from './providers.health';
 import { Readiness } from './readiness';
 import { RedisHealthIndicator } from './redis.health';
@@ -14,6 +15,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly redis: RedisHealthIndicator,
+    private readonly history: HistoryHealthIndicator,
     private readonly providers: ProvidersHealthIndicator,
     private readonly shutdown: ShutdownHealthIndicator,
     private readonly readiness: Readiness,
@@ -30,7 +32,8 @@ export class HealthController {
   /**
    * Readiness: 200 only while Redis answers and, in a process that sends (MAIL_ROLE all or worker), at
    * least one provider can send; 503 otherwise, and from the moment the process starts shutting down.
-   * An api process stays ready through a provider outage: it can still accept and store messages.
+   * An api process stays ready through a provider outage: it can still accept and store messages. The
+   * detail also says whether PostgreSQL answers and how far the history is behind (never a reason for 503).
    */
   @Get('ready')
   @HealthCheck()
@@ -40,6 +43,7 @@ export class HealthController {
     return this.health.check([
       () => this.shutdown.isRunning(),
       () => this.redis.isReachable(),
+      () => this.history.report(),
       ...(this.readiness.readyNeedsProvider ? [() => this.providers.canSend()] : []),
     ]);
   }

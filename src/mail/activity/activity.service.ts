@@ -1,69 +1,76 @@
 import { InjectQueue } from '@nestjs/bull';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { TimeoutStrategy, timeout } from 'cockatiel';
 import { Principal, grants } from '../../auth/auth.module';
-import {
-  DeliveryJob,
-  EmailEvent,
-  EmailRecord,
-  MAIL_QUEUE,
-  MessageStore,
-  decodeCursor,
-  encodeCursor,
-} from '../messages/messages.module';
+import { HistoryReader } from '../../database/database.module';
+import { DeliveryJob, EmailEvent, EmailRecord, EmailStatus, MAIL_QUEUE, MessageStore, isFinal } from '../messages/messages.module';
+import { decodeCursor, encodeCursor } from './email.cursor';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 
 const jobTidyTimeout = timeout(2_000, TimeoutStrategy.Aggressive);
 const DEFAULT_PAGE = 20;
+export const HISTORY_UNREACHABLE = 'The message history (PostgreSQL) is unreachable; try again.';
 
 /**
- * What a caller may see of messages and do to them: read one, list, read its events, cancel. A send key
- * sees its own messages only; an admin key sees everyone's; anything else is a 404 like an unknown id.
+ * What a caller may see of messages and do to them: read one, list, read its events, cancel. A message
+ * in flight is read from Redis, one that has finished from PostgreSQL: it leaves Redis only once
+ * PostgreSQL holds it, so reading Redis first never misses it. A send key sees its own messages only;
+ * an admin key sees everyone's; anything else is a 404 like an unknown id.
  */
 @Injectable()
 export class ActivityService {
+  private readonly logger = new Logger(ActivityService.name);
+
   constructor(
     private readonly store: MessageStore,
+    private readonly history: HistoryReader,
     @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
   ) {}
 
   async find(id: string, caller: Principal): Promise<EmailRecord> {
-    const record = await this.store.find(id);
+    const record = (await this.store.find(id)) ?? (await this.fromHistory(() => this.history.find(id)));
     if (!record || !mayAccess(caller, record)) throw new NotFoundException(`No email with id ${id}`);
     return record;
   }
 
-  /** A send key lists its own messages, from its own indexes; an admin key lists everyone's. */
-  async list(
-    query: ListEmailsQueryDto,
-    caller: Principal,
-    signal?: AbortSignal,
-  ): Promise<{ records: EmailRecord[]; nextCursor: string | null }> {
-    const { records, next } = await this.store.list({
-      status: query.status,
-      tag: query.tag,
-      to: query.to,
-      since: query.since ? Date.parse(query.since) : 0,
-      until: query.until ? Date.parse(query.until) : Number.MAX_SAFE_INTEGER,
-      limit: query.limit ?? DEFAULT_PAGE,
-      cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
-      owner: grants(caller.scope, 'admin') ? undefined : caller.name,
-      signal,
-    });
-    return { records, nextCursor: next ? encodeCursor(next) : null };
+  /** A send key lists its own messages; an admin key lists everyone's. */
+  async list(query: ListEmailsQueryDto, caller: Principal): Promise<{ records: EmailRecord[]; nextCursor: string | null }> {
+    const { records, next } = await this.fromHistory(() =>
+      this.history.list({
+        owner: grants(caller.scope, 'admin') ? undefined : caller.name,
+        status: query.status,
+        tag: query.tag,
+        to: query.to,
+        from: query.from,
+        subject: query.subject,
+        since: query.since ? Date.parse(query.since) : undefined,
+        until: query.until ? Date.parse(query.until) : undefined,
+        limit: query.limit ?? DEFAULT_PAGE,
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      }),
+    );
+    return { records: await this.current(records, query.status), nextCursor: next ? encodeCursor(next) : null };
   }
 
+  /**
+   * A finished message's events are PostgreSQL's, followed by the late ones (a provider's later report)
+   * still on their way there, so that an event is readable as soon as it is recorded.
+   */
   async events(id: string, caller: Principal): Promise<EmailEvent[]> {
     await this.find(id, caller);
-    return this.store.events(id);
+    const inFlight = await this.store.events(id);
+    if (inFlight) return inFlight;
+    const [kept, late] = await Promise.all([this.fromHistory(() => this.history.events(id)), this.store.lateEvents(id)]);
+    const seen = new Set(kept.map(eventKey));
+    return [...kept, ...late.map(({ event }) => event).filter((event) => !seen.has(eventKey(event)))];
   }
 
   /** Cancels a scheduled or queued message; 409 once it is sending or done. */
   async cancel(id: string, caller: Principal): Promise<EmailRecord> {
-    await this.find(id, caller);
-    const previous = await this.store.cancel(id);
-    if (!previous) throw new NotFoundException(`No email with id ${id}`);
+    const found = await this.find(id, caller);
+    // Not in Redis any more: it has finished since.
+    const previous = (await this.store.cancel(id)) ?? found.status;
     if (previous !== 'queued' && previous !== 'scheduled') {
       throw new ConflictException(`The email is ${previous} and can no longer be cancelled.`);
     }
@@ -72,7 +79,27 @@ export class ActivityService {
     await jobTidyTimeout.execute(() => this.queue.getJob(id).then((job) => job?.remove())).catch(() => undefined);
     return this.find(id, caller);
   }
+
+  /**
+   * PostgreSQL learns of a message in flight a moment after Redis does: such a message is shown as Redis
+   * has it now, and left out when it no longer matches the status asked for.
+   */
+  private async current(records: EmailRecord[], status: EmailStatus | undefined): Promise<EmailRecord[]> {
+    const fresh = await Promise.all(records.map(async (record) => (isFinal(record.status) ? record : ((await this.store.find(record.email.id)) ?? record))));
+    return status ? fresh.filter((record) => record.status === status) : fresh;
+  }
+
+  private async fromHistory<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      this.logger.warn(`history read failed: ${(error as Error).message}`);
+      throw new ServiceUnavailableException(HISTORY_UNREACHABLE);
+    }
+  }
 }
+
+const eventKey = ({ type, at, provider, detail }: EmailEvent) => JSON.stringify([type, at, provider, detail]);
 
 /** Messages without an owner predate owners and are an admin's only. */
 function mayAccess(caller: Principal, record: EmailRecord): boolean {

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -10,7 +10,6 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { Caller, Principal } from '../../auth/auth.module';
 import { ErrorResponseDto } from '../../http/error-response.dto';
 import { WhenRedisDown } from '../../redis/redis.module';
@@ -23,12 +22,15 @@ import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or an unknown one.' })
 @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Over API_RATE_LIMIT; see Retry-After.' })
-@ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis is unreachable; nothing was read or changed.' })
+@ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis, or for messages that have finished PostgreSQL, is unreachable; nothing was read or changed.' })
 @Controller('v1/emails')
 export class MessagesController {
   constructor(private readonly activity: ActivityService) {}
 
-  /** Messages, newest first, filtered and paginated with `cursor`. */
+  /**
+   * Messages, newest first, filtered and paginated with `cursor`. Read from the history (PostgreSQL), which
+   * learns of a new message within moments of its acceptance (see mailroute_history_lag_seconds).
+   */
   @Get()
   @WhenRedisDown('Messages cannot be listed while their store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailListDto })
@@ -36,9 +38,8 @@ export class MessagesController {
   async list(
     @Query() query: ListEmailsQueryDto,
     @Caller() caller: Principal,
-    @Res({ passthrough: true }) response: Response,
   ): Promise<EmailListDto> {
-    const { records, nextCursor } = await this.activity.list(query, caller, whileConnected(response));
+    const { records, nextCursor } = await this.activity.list(query, caller);
     return { data: records.map(toEmailDto), nextCursor };
   }
 
@@ -72,15 +73,6 @@ export class MessagesController {
   async cancel(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Caller() caller: Principal): Promise<EmailDto> {
     return toEmailDto(await this.activity.cancel(id, caller));
   }
-}
-
-/** Aborted when the connection closes before the answer is sent: the client has gone. */
-function whileConnected(response: Response): AbortSignal {
-  const controller = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 function toEmailDto(record: EmailRecord): EmailDto {

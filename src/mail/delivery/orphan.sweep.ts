@@ -3,19 +3,10 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import type { Queue } from 'bull';
 import { AppConfig } from '../../config/config.module';
 import { RedisConnection } from '../../redis/redis.module';
-import {
-  DeliveryJob,
-  EmailStatus,
-  ErrorDetail,
-  MAIL_QUEUE,
-  MessageIndex,
-  MessageMetrics,
-  MessageStore,
-} from '../messages/messages.module';
+import { DeliveryJob, ErrorDetail, MAIL_QUEUE, MessageMetrics, MessageStore } from '../messages/messages.module';
 
-/** Index entries looked at per status and sweep: a long backlog is walked over several sweeps. */
+/** Messages in flight looked at per sweep: a long backlog is walked over several sweeps. */
 const PER_SWEEP = 1000;
-const WAITING: EmailStatus[] = ['scheduled', 'queued'];
 const JOB_GONE: ErrorDetail = {
   type: 'transient',
   message: 'delivery abandoned: its job was removed from the queue (e.g. in the queue dashboard) before it was sent',
@@ -32,12 +23,11 @@ const JOB_GONE: ErrorDetail = {
 @Injectable()
 export class OrphanSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrphanSweep.name);
-  private readonly cursors = new Map<EmailStatus, string>(WAITING.map((status) => [status, '0']));
+  private cursor = '0';
   private timer?: NodeJS.Timeout;
 
   constructor(
     @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
-    private readonly index: MessageIndex,
     private readonly store: MessageStore,
     private readonly redis: RedisConnection,
     private readonly metrics: MessageMetrics,
@@ -53,18 +43,23 @@ export class OrphanSweep implements OnApplicationBootstrap, OnApplicationShutdow
     clearInterval(this.timer);
   }
 
-  /** One step through each waiting status's index; returns how many orphans it failed. */
+  /**
+   * One step through the messages in flight; returns how many orphans it failed. abandon() takes only a
+   * `scheduled` or `queued` message: one sending or done is left alone.
+   */
   async sweep(): Promise<number> {
+    const { ids, next } = await this.store.inFlight(this.cursor, PER_SWEEP);
+    this.cursor = next;
     let failed = 0;
-    for (const status of WAITING) {
-      const { ids, next } = await this.index.scanStatus(status, this.cursors.get(status)!, PER_SWEEP);
-      this.cursors.set(status, next);
-      for (const id of await this.withoutJob(ids)) {
-        if (!(await this.store.abandon(id, JOB_GONE))) continue;
-        this.metrics.messageFailed('abandoned', JOB_GONE);
-        failed += 1;
-      }
+    const gone: string[] = [];
+    for (const id of await this.withoutJob(ids)) {
+      const states = await this.store.states([id]);
+      if (!states[0]) gone.push(id);
+      if (!(await this.store.abandon(id, JOB_GONE))) continue;
+      this.metrics.messageFailed('abandoned', JOB_GONE);
+      failed += 1;
     }
+    await this.store.forgetInFlight(gone);
     if (failed > 0) this.logger.warn(`failed ${failed} waiting message(s) whose job was gone`);
     return failed;
   }

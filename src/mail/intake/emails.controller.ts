@@ -77,10 +77,10 @@ export class EmailsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AcceptedEmailDto> {
-    const record = await this.intake.accept(body, caller, checkedKey(idempotencyKey));
-    this.requestLog.assign({ emailId: record.email.id });
-    response.location(`/v1/emails/${record.email.id}`);
-    return { id: record.email.id, status: record.status };
+    const { id, status } = await this.intake.accept(body, caller, checkedKey(idempotencyKey));
+    this.requestLog.assign({ emailId: id });
+    response.location(`/v1/emails/${id}`);
+    return { id, status };
   }
 
   /**

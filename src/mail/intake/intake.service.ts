@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, HttpException, Injectable } from '@nestjs/common';
 import { Principal } from '../../auth/auth.module';
-import { EmailRecord, MessageMetrics, MessageStore, NewMessage } from '../messages/messages.module';
+import { EmailRecord, MessageMetrics, MessageState, MessageStore, NewMessage } from '../messages/messages.module';
 import { SendEmailDto } from './dto/send-email.dto';
 import { EmailNormaliser } from './email.normaliser';
 import { IdempotencyStore } from './idempotency.store';
@@ -29,11 +29,11 @@ export class IntakeService {
   ) {}
 
   /** Validates the body (400 naming each bad field), then stores the message and queues it. */
-  async accept(body: unknown, caller: Principal, idempotencyKey?: string): Promise<EmailRecord> {
+  async accept(body: unknown, caller: Principal, idempotencyKey?: string): Promise<MessageState> {
     const dto = await validateSendEmail(body);
     if (Array.isArray(dto)) throw new BadRequestException(dto);
-    const [record] = await this.acceptOnce(caller, idempotencyKey, body, [await this.prepare(dto, caller)]);
-    return record;
+    const [accepted] = await this.acceptOnce(caller, idempotencyKey, body, [await this.prepare(dto, caller)]);
+    return accepted;
   }
 
   /** Validates every item on its own, then stores and queues the valid ones in one round trip. */
@@ -46,12 +46,12 @@ export class IntakeService {
     if (valid.length === 0) {
       throw new BadRequestException(checked.flatMap((errors, index) => (errors as string[]).map((e) => `[${index}] ${e}`)));
     }
-    const records = await this.acceptOnce(caller, idempotencyKey, items, valid);
+    const accepted = await this.acceptOnce(caller, idempotencyKey, items, valid);
     let next = 0;
     return checked.map((result, index) => {
       if (Array.isArray(result)) return { index, errors: result };
-      const record = records[next++];
-      return { index, id: record.email.id, status: record.status };
+      const { id, status } = accepted[next++];
+      return { index, id, status };
     });
   }
 
@@ -65,9 +65,10 @@ export class IntakeService {
     caller: Principal,
     key: string | undefined,
     body: unknown,
-    messages: NewMessage[],
-  ): Promise<EmailRecord[]> {
-    if (!key) return this.counted(await this.writer.write(messages));
+    unkeyed: NewMessage[],
+  ): Promise<MessageState[]> {
+    if (!key) return this.counted(await this.writer.write(unkeyed));
+    const messages = unkeyed.map((message) => ({ ...message, keyed: true }));
     const ids = messages.map((message) => message.email.id);
     const outcome = await this.idempotency.claim(caller.name, key, body, ids).catch((error: Error) => this.refusalOrOutage(error));
     if (!outcome.first) return this.repeat(messages, outcome.ids);
@@ -80,24 +81,25 @@ export class IntakeService {
   }
 
   /**
-   * The first request's messages, written again under their claimed ids in case its write never landed.
-   * Validation is deterministic, so the same body yields the same messages; only a suppression added in
-   * between can change how many, and then the key cannot be honoured.
+   * The first request's messages, written again under their claimed ids in case its write never landed
+   * (a message already stored, or moved to PostgreSQL, is not written again). Validation is
+   * deterministic, so the same body yields the same messages; only a suppression added in between can
+   * change how many, and then the key cannot be honoured.
    */
-  private async repeat(messages: NewMessage[], ids: string[]): Promise<EmailRecord[]> {
+  private async repeat(messages: NewMessage[], ids: string[]): Promise<MessageState[]> {
     if (ids.length !== messages.length) {
       throw new ConflictException('This Idempotency-Key was used for a request whose messages can no longer all be accepted.');
     }
     await this.writer.write(messages.map((message, index) => ({ ...message, email: { ...message.email, id: ids[index] } })));
-    const records = await Promise.all(ids.map((id) => this.store.find(id)));
-    if (records.every(Boolean)) return records as EmailRecord[];
+    const states = await this.store.states(ids);
+    if (states.every(Boolean)) return states as MessageState[];
     throw new ConflictException('A message of this Idempotency-Key has since been removed.');
   }
 
   /** Counts new messages only: a repeat writes again what was counted the first time. */
-  private counted(records: EmailRecord[]): EmailRecord[] {
+  private counted(records: EmailRecord[]): MessageState[] {
     this.metrics.messagesAccepted(records.length);
-    return records;
+    return records.map(({ email, status }) => ({ id: email.id, status }));
   }
 
   /** Validates one batch item as a single message is validated: its problems, or the message. */

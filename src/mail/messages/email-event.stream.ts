@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
-import { AppConfig } from '../../config/config.module';
 import { RedisConnection } from '../../redis/redis.module';
 import { EmailEvent } from './email-record';
 
@@ -26,34 +25,28 @@ export interface StreamedEvent {
 
 /**
  * Every event of every message, appended to a Redis stream in the same transaction that records it on
- * the message (a transactional outbox), for consumers such as the webhooks. Consumers read through a
- * consumer group, so each event is handled once across workers, and events a dead worker took are
- * claimed again. Only written while some consumer is configured.
+ * the message (a transactional outbox), for the history writer and the webhooks. Consumers read through
+ * a consumer group, so each event is handled once across a group's workers, and events a dead worker
+ * took are claimed again.
  */
 @Injectable()
 export class EmailEventStream {
   readonly key = KEY;
-  readonly enabled: boolean;
   private readonly logger = new Logger(EmailEventStream.name);
 
-  constructor(
-    private readonly redis: RedisConnection,
-    config: AppConfig,
-  ) {
-    this.enabled = config.webhooks !== undefined;
-  }
+  constructor(private readonly redis: RedisConnection) {}
 
   append(multi: ChainableCommander, emailId: string, eventJson: string): void {
-    if (!this.enabled) return;
     multi.xadd(KEY, 'MAXLEN', '~', MAX_LENGTH, '*', 'emailId', emailId, 'event', eventJson).expire(KEY, KEEP_SECONDS);
   }
 
   /**
-   * Hands each event to `handle` until `stopped()` says so; an event is acknowledged only after
-   * `handle` resolved, so a crash in between leaves it to be claimed again. A failure (Redis unreachable,
-   * `handle` failing) is logged and the consumer tries again a moment later: it stops only when told to.
+   * Hands the events to `handle`, a batch at a time, until `stopped()` says so; a batch is acknowledged
+   * only after `handle` resolved, so a crash in between leaves it to be claimed again. A failure (Redis
+   * unreachable, `handle` failing) is logged and the consumer tries again a moment later: it stops only
+   * when told to.
    */
-  async consume(group: string, handle: (event: StreamedEvent) => Promise<void>, stopped: () => boolean): Promise<void> {
+  async consume(group: string, handle: (events: StreamedEvent[]) => Promise<void>, stopped: () => boolean): Promise<void> {
     // A blocking read needs a connection of its own.
     const reader = this.redis.client.duplicate({ commandTimeout: BLOCK_MS * 5 });
     const consumer = `${group}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -76,11 +69,36 @@ export class EmailEventStream {
     }
   }
 
-  private async handleNext(reader: Redis, group: string, consumer: string, handle: (event: StreamedEvent) => Promise<void>): Promise<void> {
-    for (const [id, fields] of await this.nextEntries(reader, group, consumer)) {
-      await handle(parse(fields));
-      await reader.xack(KEY, group, id);
-    }
+  private async handleNext(reader: Redis, group: string, consumer: string, handle: (events: StreamedEvent[]) => Promise<void>): Promise<void> {
+    const entries = await this.nextEntries(reader, group, consumer);
+    if (entries.length === 0) return;
+    await handle(entries.map(([, fields]) => parse(fields)));
+    await reader.xack(KEY, group, ...entries.map(([id]) => id));
+  }
+
+  /** Ends a consumer group for good (its events are no longer wanted); a failure only leaves it for next time. */
+  async dropGroup(group: string): Promise<void> {
+    await this.redis.client.xgroup('DESTROY', KEY, group).catch(() => undefined);
+  }
+
+  /**
+   * Drops the entries every consumer group has acknowledged, so that the stream holds what is still to
+   * be handled rather than the last MAX_LENGTH events: Redis memory follows the traffic in flight.
+   */
+  async trimHandled(): Promise<void> {
+    const groups = (await this.redis.client.xinfo('GROUPS', KEY).catch(() => [])) as unknown[][];
+    const oldest = await Promise.all(groups.map((group) => this.oldestUnhandled(fieldsOf(group))));
+    if (oldest.length === 0) return;
+    const minId = oldest.reduce((a, b) => (compareIds(a, b) <= 0 ? a : b));
+    await this.redis.client.xtrim(KEY, 'MINID', minId);
+  }
+
+  /** The first entry a group still has to acknowledge: its oldest pending one, else the first after the last it read. */
+  private async oldestUnhandled(group: Map<string, unknown>): Promise<string> {
+    const [, firstPending] = (await this.redis.client.xpending(KEY, String(group.get('name')))) as [number, string | null];
+    if (firstPending) return firstPending;
+    const [ms, seq] = String(group.get('last-delivered-id')).split('-').map(Number);
+    return `${ms}-${seq + 1}`;
   }
 
   private async pauseAfter(error: Error, group: string, stopped: () => boolean): Promise<void> {
@@ -120,6 +138,20 @@ async function createGroup(reader: Redis, group: string): Promise<void> {
 /** The stream expired (or was deleted) since the group was created, taking the group with it. */
 function isStreamGone(error: Error): boolean {
   return error.message.startsWith('NOGROUP') || error.message.includes('no longer exists');
+}
+
+/** XINFO's reply: name, value, name, value... */
+function fieldsOf(flat: unknown[]): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  for (let i = 0; i < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
+  return map;
+}
+
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(BigInt);
+  const [bMs, bSeq] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
 }
 
 function parse(fields: string[]): StreamedEvent {

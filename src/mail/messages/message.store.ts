@@ -6,47 +6,48 @@ import type { Attachment, OutgoingEmail } from '../../providers/providers.module
 import { RedisConnection } from '../../redis/redis.module';
 import { Attempt, AttachmentInfo, EmailEvent, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
 import { EmailEventStream } from './email-event.stream';
-import { Cursor, IndexFilter, MessageIndex } from './message.index';
+import { LateEvent, lateEntry, lateRange, parseLateEntry } from './late-event';
+import {
+  FINAL_STATUSES,
+  FINISHED_KEY,
+  IN_FLIGHT_KEY,
+  LATE_EVENTS_KEY,
+  attemptsKey,
+  contentKey,
+  eventsKey,
+  movedKey,
+  recordKey,
+} from './message.keys';
 
 const SECONDS_PER_DAY = 86_400;
 
 /**
  * Moves a message to `target` only from one of the listed statuses, setting `fields`, appending the
- * event (and the attempt, when one is given) and moving the message between the status indexes
- * (everyone's and its owner's), all in one step: the one place where two parties (a worker and a cancel
- * request) can race for a message.
- * KEYS: record, events, attempts, attachment bytes, the all-messages index, the event stream.
- * ARGV: target, updatedAt, event, ttl, fields (JSON), id, status index prefix, stream on ('1'/'0'),
- * attempt ('' for none), read back ('1'/'0'), the owner's status index prefix with `{owner}` for the
- * owner, allowed statuses...
+ * event (and the attempt, when one is given) to the message and to the event stream, and, when `target`
+ * is final, moving it from the in-flight set to the history writer's outbox, all in one step: the one
+ * place where two parties (a worker and a cancel request) can race for a message.
+ * KEYS: record, events, attempts, attachment bytes, event stream, in-flight set, finished set.
+ * ARGV: target, updatedAt, event, ttl, fields (JSON), id, attempt ('' for none), read back ('1'/'0'),
+ * final ('1'/'0'), now (ms), allowed statuses...
  * Returns the status the message had (false when there is no such message); after a move with read
  * back on, that status with the message as it is now: its fields, its attempts and its attachment bytes.
  */
 const TRANSITION = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
-for i = 12, #ARGV do
+for i = 11, #ARGV do
   if status == ARGV[i] then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2])
     for field, value in pairs(cjson.decode(ARGV[5])) do redis.call('HSET', KEYS[1], field, value) end
     redis.call('RPUSH', KEYS[2], ARGV[3])
-    if ARGV[9] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[9]) end
-    if ARGV[8] == '1' then
-      redis.call('XADD', KEYS[6], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[6], 'event', ARGV[3])
-    end
+    if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[6], 'event', ARGV[3])
     for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
-    local score = redis.call('ZSCORE', KEYS[5], ARGV[6])
-    if score then
-      local prefixes = {ARGV[7]}
-      local owner = redis.call('HGET', KEYS[1], 'owner')
-      if owner then prefixes[2] = string.gsub(ARGV[11], '{owner}', owner) end
-      for _, prefix in ipairs(prefixes) do
-        redis.call('ZREM', prefix .. status, ARGV[6])
-        redis.call('ZADD', prefix .. ARGV[1], score, ARGV[6])
-        redis.call('EXPIRE', prefix .. ARGV[1], ARGV[4])
-      end
+    if ARGV[9] == '1' then
+      redis.call('ZREM', KEYS[6], ARGV[6])
+      redis.call('ZADD', KEYS[7], ARGV[10], ARGV[6])
     end
-    if ARGV[10] == '1' then
+    if ARGV[8] == '1' then
       return {status, redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[3], 0, -1), redis.call('GET', KEYS[4])}
     end
     return status
@@ -57,29 +58,38 @@ return status`;
 type TransitionReply = EmailStatus | null | [EmailStatus, string[], string[], string | null];
 
 /**
- * Stores a new message: its record, its first event (on the event stream too, when it is on), its
- * attachments' bytes (when it has any) and its entries in the indexes, trimming entries older than the
- * retention and keeping every index key for a retention after its last write. Nothing happens when the message exists already, so writing it again is harmless. One
- * command on the wire for what would otherwise be a dozen, on the accept path where every command costs.
- * KEYS: record, events, attachment bytes, event stream, indexes...
- * ARGV: ttl, id, score, trim-before score, created event, attachment bytes ('' for none), stream on
- * ('1'/'0'), record fields...
+ * Stores a new message: its record, its first event (on the event stream too), its attachments' bytes
+ * (when it has any) and its place in the in-flight set. Nothing happens when the message exists already,
+ * or existed and has moved to PostgreSQL, so writing it again is harmless. One command on the wire for
+ * what would otherwise be several, on the accept path where every command costs.
+ * KEYS: record, events, attachment bytes, event stream, in-flight set, moved marker.
+ * ARGV: ttl, id, score (creation ms), created event, attachment bytes ('' for none), record fields...
  */
 const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 8))
-redis.call('RPUSH', KEYS[2], ARGV[5])
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('RPUSH', KEYS[2], ARGV[4])
 for k = 1, 2 do redis.call('EXPIRE', KEYS[k], ARGV[1]) end
-if ARGV[6] ~= '' then redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[1]) end
-if ARGV[7] == '1' then
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[2], 'event', ARGV[5])
-end
-for k = 5, #KEYS do
-  redis.call('ZADD', KEYS[k], ARGV[3], ARGV[2])
-  redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', '(' .. ARGV[4])
-  redis.call('EXPIRE', KEYS[k], ARGV[1])
-end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[1]) end
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[2], 'event', ARGV[4])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
 return 1`;
+
+/**
+ * Adds an event that changes no status (a provider's later report) to the message while it is in Redis,
+ * or, once it has moved to PostgreSQL, to the late events the history writer moves there; on the event
+ * stream either way, so that webhooks report it.
+ * KEYS: record, events, event stream, late events. ARGV: id, event, ttl, late entry.
+ */
+const APPEND_EVENT = `
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[1], 'event', ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  return 1
+end
+redis.call('ZADD', KEYS[4], 0, ARGV[4])
+return 0`;
 
 /**
  * The scripts as commands of the clients that run them: after its first use on a connection, a script
@@ -88,23 +98,9 @@ return 1`;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     mailrouteTransition(...keysThenArgs: (string | number)[]): Result<TransitionReply, Context>;
-    mailrouteCreate(keyCount: number, ...keysThenArgs: (string | number)[]): Result<0 | 1, Context>;
+    mailrouteCreate(...keysThenArgs: (string | number)[]): Result<0 | 1, Context>;
+    mailrouteAppendEvent(...keysThenArgs: (string | number)[]): Result<0 | 1, Context>;
   }
-}
-
-/** How far one listing request reads into an index looking for matches before it hands back a cursor. */
-const MAX_SCAN = 1000;
-
-export interface ListQuery extends IndexFilter {
-  /** Creation time range in ms since the epoch. */
-  since: number;
-  until: number;
-  limit: number;
-  cursor?: Cursor;
-  /** Only this API key's messages; undefined lists everyone's. */
-  owner?: string;
-  /** Ends the reading early (with what was found so far) when the caller has gone. */
-  signal?: AbortSignal;
 }
 
 /** A message taken for sending: its record, and the email with its attachments' bytes. */
@@ -119,12 +115,21 @@ export interface NewMessage {
   owner: string;
   /** ISO time a scheduled message is due; absent for one to send now. */
   sendAt?: string;
+  /** Sent with an Idempotency-Key: its final status outlives its move to PostgreSQL (see movedKey). */
+  keyed?: boolean;
+}
+
+/** What a repeat of an accepted request answers: a message's id and its status now. */
+export interface MessageState {
+  id: string;
+  status: EmailStatus;
 }
 
 /**
- * Keeps each message, its status, its attempts and its events in Redis: a hash per message and two
- * lists, all expiring MAIL_RETENTION_DAYS after the last change. Every write is one MULTI (or one
- * script), so a reader never sees half an update.
+ * Keeps each message in flight, its status, its attempts and its events in Redis: a hash per message
+ * and two lists, expiring MAIL_RETENTION_DAYS after the last change (a safety net: the history writer
+ * removes a message once it is final and in PostgreSQL). Every write is one MULTI or one script, so a
+ * reader never sees half an update.
  */
 @Injectable()
 export class MessageStore {
@@ -132,17 +137,17 @@ export class MessageStore {
 
   constructor(
     private readonly redis: RedisConnection,
-    private readonly index: MessageIndex,
     private readonly stream: EmailEventStream,
     config: AppConfig,
   ) {
     this.ttlSeconds = config.mail.retentionDays * SECONDS_PER_DAY;
-    redis.client.defineCommand('mailrouteTransition', { numberOfKeys: 6, lua: TRANSITION });
+    redis.client.defineCommand('mailrouteTransition', { numberOfKeys: 7, lua: TRANSITION });
+    redis.client.defineCommand('mailrouteAppendEvent', { numberOfKeys: 4, lua: APPEND_EVENT });
   }
 
   /** Lets transactions of `client` (the queue's connection) carry stage()'s writes: defines its script there. */
   enableStagingOn(client: Redis): void {
-    client.defineCommand('mailrouteCreate', { lua: CREATE });
+    client.defineCommand('mailrouteCreate', { numberOfKeys: 6, lua: CREATE });
   }
 
   /**
@@ -152,7 +157,7 @@ export class MessageStore {
    */
   stage(multi: ChainableCommander, messages: NewMessage[]): EmailRecord[] {
     const now = new Date().toISOString();
-    return messages.map(({ email, owner, sendAt }): EmailRecord => {
+    return messages.map(({ email, owner, sendAt, keyed }): EmailRecord => {
       const status: EmailStatus = sendAt ? 'scheduled' : 'queued';
       const { attachments, ...rest } = email;
       const infos = attachments.map(infoOf);
@@ -164,55 +169,57 @@ export class MessageStore {
         ['createdAt', now],
         ['updatedAt', now],
         ...(sendAt ? [['sendAt', sendAt]] : []),
+        ...(keyed ? [['keyed', '1']] : []),
       ].flat();
       const created = event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {});
       // The bytes are stored once, apart from the record, and read only by the worker that sends.
       const bytes = attachments.length ? JSON.stringify(attachments.map(toStored)) : '';
-      const indexes = this.index.keysFor(email, status, owner);
-      const keys = [recordKey(email.id), eventsKey(email.id), contentKey(email.id), this.stream.key, ...indexes];
-      const score = Date.parse(now);
-      const streamOn = this.stream.enabled ? '1' : '0';
-      const args = [this.ttlSeconds, email.id, score, this.index.oldestKept(score), created, bytes, streamOn, ...fields];
-      multi.mailrouteCreate(keys.length, ...keys, ...args);
+      const keys = [recordKey(email.id), eventsKey(email.id), contentKey(email.id), this.stream.key, IN_FLIGHT_KEY, movedKey(email.id)];
+      multi.mailrouteCreate(...keys, this.ttlSeconds, email.id, Date.parse(now), created, bytes, ...fields);
       return { email, owner, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
     });
   }
 
+  /** The message while it is in Redis (in flight, or final and not yet in PostgreSQL). */
   async find(id: string): Promise<EmailRecord | undefined> {
     const results = await this.redis.client.multi().hgetall(recordKey(id)).lrange(attemptsKey(id), 0, -1).exec();
     const [[, hash], [, attempts]] = results as [[null, Record<string, string>], [null, string[]]];
     return hash.email ? recordFrom(hash, attempts) : undefined;
   }
 
-  /**
-   * Messages matching the query, newest first. `next` is where to continue when the index may hold
-   * more (a full page, or a long stretch without matches); undefined when the listing is complete.
-   * Records are read as many at a time as could still fit on the page, in one round trip. The work is
-   * bounded (MAX_SCAN index entries) and stops early when the caller has gone.
-   */
-  async list(query: ListQuery): Promise<{ records: EmailRecord[]; next?: Cursor }> {
-    const key = this.index.keyFor(query, query.owner);
-    const entries = this.index.newestFirst(key, query.since, query.until, query.cursor)[Symbol.asyncIterator]();
-    const records: EmailRecord[] = [];
-    let scanned = 0;
-    let last: Cursor | undefined;
-    let pending = await entries.next();
-    while (!pending.done) {
-      if (records.length === query.limit || scanned === MAX_SCAN || query.signal?.aborted) return { records, next: last };
-      const chunk: Cursor[] = [];
-      const room = Math.min(query.limit - records.length, MAX_SCAN - scanned);
-      for (; !pending.done && chunk.length < room; pending = await entries.next()) chunk.push(pending.value);
-      const found = await Promise.all(chunk.map((entry) => this.find(entry.id)));
-      await Promise.all(chunk.filter((_, i) => !found[i]).map((entry) => this.index.forget(key, entry.id)));
-      records.push(...found.filter((record): record is EmailRecord => record !== undefined && matches(record, query)));
-      scanned += chunk.length;
-      last = chunk[chunk.length - 1];
-    }
-    return { records };
+  /** Each message's status, from Redis or, once it has moved, from its marker; undefined when neither has it. */
+  async states(ids: string[]): Promise<(MessageState | undefined)[]> {
+    const pipeline = this.redis.client.pipeline();
+    for (const id of ids) pipeline.hget(recordKey(id), 'status').get(movedKey(id));
+    const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value as string | null;
+    });
+    return ids.map((id, i) => {
+      const status = (replies[2 * i] ?? replies[2 * i + 1]) as EmailStatus | null;
+      return status ? { id, status } : undefined;
+    });
   }
 
-  async events(id: string): Promise<EmailEvent[]> {
-    return (await this.redis.client.lrange(eventsKey(id), 0, -1)).map((entry) => JSON.parse(entry) as EmailEvent);
+  /** The message's events while it is in Redis; undefined once it has left (see the history). */
+  async events(id: string): Promise<EmailEvent[] | undefined> {
+    const results = await this.redis.client.multi().exists(recordKey(id)).lrange(eventsKey(id), 0, -1).exec();
+    const [[, exists], [, events]] = results as [[null, number], [null, string[]]];
+    return exists ? events.map((entry) => JSON.parse(entry) as EmailEvent) : undefined;
+  }
+
+  /**
+   * Some messages in flight, from where `cursor` left off: `next` is '0' once the whole set was walked.
+   * ZSCAN, so that walking a long backlog is spread over many calls.
+   */
+  async inFlight(cursor: string, count: number): Promise<{ ids: string[]; next: string }> {
+    const [next, flat] = await this.redis.client.zscan(IN_FLIGHT_KEY, cursor, 'COUNT', count);
+    return { ids: flat.filter((_, i) => i % 2 === 0), next };
+  }
+
+  /** Drops ids from the in-flight set whose message is gone (expired with Redis' TTL, or lost with Redis data). */
+  async forgetInFlight(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.client.zrem(IN_FLIGHT_KEY, ...ids);
   }
 
   /**
@@ -229,7 +236,7 @@ export class MessageStore {
     return { record, email: { ...record.email, attachments: stored.map(fromStored) } };
   }
 
-  /** Cancels a message that has not started sending; returns the status it had (undefined: no such message). */
+  /** Cancels a message that has not started sending; returns the status it had (undefined: not in Redis). */
   async cancel(id: string): Promise<EmailStatus | undefined> {
     return (await this.transition(id, 'cancelled', {}, ['queued', 'scheduled'])) as EmailStatus | undefined;
   }
@@ -239,14 +246,22 @@ export class MessageStore {
     await this.transition(id, 'queued', { detail }, ['sending']);
   }
 
-  /** Adds an event that changes no status (a provider's later report); false when the message is gone. */
-  async appendEvent(id: string, type: EmailEvent['type'], details: Omit<EmailEvent, 'type' | 'at'>): Promise<boolean> {
-    if (!(await this.redis.client.exists(recordKey(id)))) return false;
-    const json = event(type, new Date().toISOString(), details);
-    const multi = this.redis.client.multi().rpush(eventsKey(id), json);
-    this.stream.append(multi, id, json);
-    await this.expire(multi, id).exec();
-    return true;
+  /**
+   * Adds an event that changes no status (a provider's later report): to the message while it is in
+   * Redis, else to the late events that follow it to PostgreSQL. `seq` orders late events after the
+   * message's own and makes writing one twice a no-op.
+   */
+  async appendEvent(id: string, type: EmailEvent['type'], details: Omit<EmailEvent, 'type' | 'at'>): Promise<void> {
+    const now = Date.now();
+    const json = event(type, new Date(now).toISOString(), details);
+    const late = lateEntry({ emailId: id, seq: now * 1000 + Math.floor(Math.random() * 1000), event: JSON.parse(json) as EmailEvent });
+    await this.redis.client.mailrouteAppendEvent(recordKey(id), eventsKey(id), this.stream.key, LATE_EVENTS_KEY, id, json, this.ttlSeconds, late);
+  }
+
+  /** The message's late events not yet moved to PostgreSQL (see appendEvent), in order. */
+  async lateEvents(id: string): Promise<LateEvent[]> {
+    const entries = await this.redis.client.zrangebylex(LATE_EVENTS_KEY, ...lateRange(id));
+    return entries.map(parseLateEntry).sort((a, b) => a.seq - b.seq);
   }
 
   async recordAttempt(id: string, attempt: Attempt): Promise<void> {
@@ -284,25 +299,25 @@ export class MessageStore {
     fields: Record<string, string> = {},
     { attempt, readBack = false }: { attempt?: Attempt; readBack?: boolean } = {},
   ): Promise<TransitionReply | undefined> {
-    const now = new Date().toISOString();
+    const now = new Date();
     const reply = await this.redis.client.mailrouteTransition(
       recordKey(id),
       eventsKey(id),
       attemptsKey(id),
       contentKey(id),
-      this.index.allKey,
       this.stream.key,
+      IN_FLIGHT_KEY,
+      FINISHED_KEY,
       target,
-      now,
-      event(target, now, details),
+      now.toISOString(),
+      event(target, now.toISOString(), details),
       this.ttlSeconds,
       JSON.stringify(fields),
       id,
-      this.index.statusPrefix,
-      this.stream.enabled ? '1' : '0',
       attempt ? JSON.stringify(attempt) : '',
       readBack ? '1' : '0',
-      this.index.ownerStatusPrefix('{owner}'),
+      isFinal(target) ? '1' : '0',
+      now.getTime(),
       ...from,
     );
     return reply ?? undefined;
@@ -317,7 +332,11 @@ export class MessageStore {
   }
 }
 
-function recordFrom(hash: Record<string, string>, attempts: string[]): EmailRecord {
+export function isFinal(status: EmailStatus): boolean {
+  return (FINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export function recordFrom(hash: Record<string, string>, attempts: string[]): EmailRecord {
   return {
     email: { ...(JSON.parse(hash.email) as Omit<OutgoingEmail, 'attachments'>), attachments: [] },
     owner: hash.owner,
@@ -344,16 +363,6 @@ function event(type: EmailEvent['type'], at: string, details: Omit<EmailEvent, '
   return JSON.stringify({ type, at, ...details });
 }
 
-function matches({ status, email, owner }: EmailRecord, filter: ListQuery): boolean {
-  const recipients = [...email.to, ...email.cc, ...email.bcc].map(({ email: address }) => address.toLowerCase());
-  return (
-    (filter.owner === undefined || owner === filter.owner) &&
-    (!filter.status || status === filter.status) &&
-    (!filter.tag || email.tags.includes(filter.tag)) &&
-    (!filter.to || recipients.includes(filter.to.toLowerCase()))
-  );
-}
-
 type StoredAttachment = Omit<Attachment, 'content'> & { content: string };
 
 const infoOf = ({ filename, contentType, content, contentId }: Attachment): AttachmentInfo => ({
@@ -364,8 +373,3 @@ const infoOf = ({ filename, contentType, content, contentId }: Attachment): Atta
 });
 const toStored = (attachment: Attachment): StoredAttachment => ({ ...attachment, content: attachment.content.toString('base64') });
 const fromStored = (stored: StoredAttachment): Attachment => ({ ...stored, content: Buffer.from(stored.content, 'base64') });
-
-const recordKey = (id: string) => `mailroute:email:${id}`;
-const contentKey = (id: string) => `mailroute:email:${id}:attachments`;
-const attemptsKey = (id: string) => `mailroute:email:${id}:attempts`;
-const eventsKey = (id: string) => `mailroute:email:${id}:events`;

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { EMAIL_STATUSES, EmailStatus } from '../../messages/messages.module';
 
 /** Filters for listing messages; all optional, combined with AND. */
@@ -20,6 +20,17 @@ export class ListEmailsQueryDto {
   @IsEmail({ allow_utf8_local_part: true })
   to?: string;
 
+  /** Messages from this sender address. @example "shop@example.com" */
+  @IsOptional()
+  @IsEmail({ allow_utf8_local_part: true })
+  from?: string;
+
+  /** Messages whose subject contains these words (whole words; the last may be a prefix). @example "order shipped" */
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  subject?: string;
+
   /** Created at or after this time. @example "2026-11-01T00:00:00Z" */
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -38,7 +49,7 @@ export class ListEmailsQueryDto {
   @IsInt()
   limit?: number;
 
-  /** `nextCursor` from the previous page. */
+  /** `nextCursor` from the previous page: opaque, and its format may change between versions. */
   @IsOptional()
   @IsString()
   cursor?: string;
