@@ -39,7 +39,13 @@ export class ServiceProcess {
     const output: string[] = [];
     const script = entry ?? 'src/main.ts';
     const args = script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only', script] : [script];
-    const fullEnv: Record<string, string | undefined> = { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...(await databaseEnv(env)), ...env };
+    const fullEnv: Record<string, string | undefined> = {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...(await databaseEnv(env)),
+      ...env,
+    };
     const child = spawn(process.execPath, args, { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));

@@ -90,10 +90,10 @@ export class TestApp {
   ) {}
 
   static async start({ callers = 0, databaseUrl, ...options }: TestAppOptions): Promise<TestApp> {
+    const database = await TestApp.databaseEnv(options, databaseUrl);
     const outboxDir = mkdtempSync(join(tmpdir(), 'mailroute-outbox-'));
     const keys = Array.from({ length: callers }, (_, n) => newApiKey(`caller-${n}`, 'admin'));
     const apiKeys = [options.env?.API_KEYS, ...keys.map(({ entry }) => entry)].filter(Boolean).join(',');
-    const database = await TestApp.databaseEnv(options, databaseUrl);
     const env: Record<string, string> = { ...database, ...options.env, ...(apiKeys ? { API_KEYS: apiKeys } : {}) };
     try {
       const app = await TestApp.createApp({ ...options, env }, outboxDir);
