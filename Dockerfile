@@ -1,5 +1,6 @@
 # mailroute's production image. Build: docker build -t ghcr.io/mailroute/mailroute:0.1.0 .
-# It has no redis-server: the embedded Redis is for laptops, so REDIS_URL must be set (see deploy/k8s).
+# It has no redis-server and no PostgreSQL server: the embedded Redis and PostgreSQL are for laptops, so
+# REDIS_URL and DATABASE_URL must be set (see deploy/k8s).
 
 # Compiles src/ into dist/ with the dev dependencies: the Nest CLI, TypeScript and the Swagger plugin
 # (nest-cli.json) that turns the DTO types into the OpenAPI schemas.

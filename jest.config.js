@@ -1,6 +1,7 @@
 // Unit tests live beside the code (*.spec.ts); end-to-end tests in test/ (*.e2e-spec.ts) run the real
-// application against throwaway Redis servers. The Swagger plugin runs here too, so /docs in tests is
-// the document users get.
+// application against throwaway Redis servers and one PostgreSQL server per run, with a database per
+// test Redis on it (test/support/postgres.global-setup.ts). The Swagger plugin runs here too, so /docs
+// in tests is the document users get.
 const transform = {
   '^.+\\.ts$': [
     'ts-jest',
@@ -17,6 +18,9 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/no-secret-leaks.ts'],
+      // A project's own hooks: they run only when one of its tests does, so unit tests start no server.
+      globalSetup: '<rootDir>/test/support/postgres.global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/postgres.global-teardown.ts',
     },
   ],
   // A global option in Jest 30 (ignored inside projects). Generous, since e2e tests wait on real

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, RedisServerProcess } from '../src/redis/redis-server.process';
 import { TestRedisServer } from '../test/support/test-redis-server';
+import { ThrowawayPostgres } from '../test/support/postgres';
 import { newApiKey } from '../test/support/api-keys';
 import { ServiceProcess } from '../test/support/service-process';
 import { redisCpuSeconds } from './cpu-time';
@@ -188,11 +189,12 @@ async function pairedRatios(measured: () => Promise<number>, reference: () => Pr
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** mailroute in api role plus the no-work reference route, in one process, on `redisUrl`. */
-function startService(redisUrl: string, outboxDir: string): Promise<ServiceProcess> {
+/** mailroute in api role plus the no-work reference route, in one process, on `redisUrl` and a fresh database of `postgres`. */
+async function startService(redisUrl: string, postgres: ThrowawayPostgres, outboxDir: string): Promise<ServiceProcess> {
+  const databaseUrl = await postgres.createDatabase();
   // api role: the workers would compete for the same two cores; delivery is measured on its own.
   return ServiceProcess.start(
-    { REDIS_URL: redisUrl, MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: outboxDir, API_KEYS, LOG_FORMAT: 'json' },
+    { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: outboxDir, API_KEYS, LOG_FORMAT: 'json' },
     { entry: 'bench/reference/main.ts' },
   );
 }
@@ -201,9 +203,9 @@ function startService(redisUrl: string, outboxDir: string): Promise<ServiceProce
  * The price of `appendfsync always` (Redis fsyncs every write before it answers, so a machine crash
  * loses nothing acknowledged) against the default `everysec`, on the same endpoints.
  */
-async function fsyncAlwaysRows(dataDir: string, batch: unknown[]): Promise<Row[]> {
+async function fsyncAlwaysRows(dataDir: string, postgres: ThrowawayPostgres, batch: unknown[]): Promise<Row[]> {
   const redis = await TestRedisServer.start({ dataDir: join(dataDir, 'always'), appendOnly: true, settings: { appendfsync: 'always' } });
-  const service = await startService(redis.url, join(dataDir, 'outbox-always'));
+  const service = await startService(redis.url, postgres, join(dataDir, 'outbox-always'));
   try {
     return [
       await load('POST /v1/emails, appendfsync always', `${service.url}/v1/emails`, 50, email),
@@ -218,9 +220,11 @@ async function fsyncAlwaysRows(dataDir: string, batch: unknown[]): Promise<Row[]
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailroute-bench-'));
   const redis = await RedisServerProcess.start({ dataDir, appendOnly: true });
+  // With fsync, as the embedded default runs it.
+  const postgres = await ThrowawayPostgres.start({ fsync: true });
   const barePort = await freePort();
   const bare = await startBareServer(barePort);
-  const service = await startService(redis.url, join(dataDir, 'outbox'));
+  const service = await startService(redis.url, postgres, join(dataDir, 'outbox'));
   const redisClient = new Redis(redis.url);
   const cpu = new CpuMeter(redisClient);
   const ofService = () => serviceCpuSeconds(service);
@@ -247,7 +251,7 @@ async function main(): Promise<void> {
       ),
     };
     await service.stop();
-    rows.push(...(await fsyncAlwaysRows(dataDir, batch)));
+    rows.push(...(await fsyncAlwaysRows(dataDir, postgres, batch)));
 
     const at50 = (target: string) => rows.find((row) => row.target === target && row.connections === 50)!;
     const cpuOf = (target: string) => cpu.rows.find((row) => row.target === target)!;
@@ -273,6 +277,7 @@ async function main(): Promise<void> {
     await service.stop();
     bare.kill();
     await redis.stop();
+    await postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RedisServerProcess } from '../src/redis/redis-server.process';
 import { newApiKey } from '../test/support/api-keys';
+import { ThrowawayPostgres } from '../test/support/postgres';
 import { ProductionBuild } from '../test/support/production-build';
 import { ServiceProcess } from '../test/support/service-process';
 import { FakeSendGridProcess } from './fake-sendgrid.process';
@@ -21,8 +22,8 @@ const POSTERS = Array.from({ length: BATCHES_IN_FLIGHT }, (_, n) => newApiKey(`b
 const benchEmail = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
 
 /**
- * The processes a delivery benchmark runs against, as in production: Redis with AOF (as the embedded
- * default runs it), the production bundle (`nest build` into a temporary directory, so the work tree's
+ * The processes a delivery benchmark runs against, as in production: Redis with AOF and PostgreSQL with
+ * fsync (as the embedded defaults run them; one database that every process shares), the production bundle (`nest build` into a temporary directory, so the work tree's
  * dist/ is neither used stale nor overwritten) as one api process, worker processes started per
  * measurement, and the fake SendGrid in a process of its own answering every send after `delayMs`.
  * Messages are loaded while the mail queue is paused and released once every worker is up, so a
@@ -38,6 +39,8 @@ export class DeliveryRig {
     /** Removed at stop; absent when the rig runs a bundle it was given. */
     private readonly build: ProductionBuild | undefined,
     private readonly redisServer: RedisServerProcess,
+    private readonly postgres: ThrowawayPostgres,
+    private readonly databaseUrl: string,
     readonly fake: FakeSendGridProcess,
     readonly api: ServiceProcess,
     /** The bench's own connection, for counts and FLUSHALL. */
@@ -48,19 +51,21 @@ export class DeliveryRig {
   /** `entry`: a bundle already built (e.g. dist/main.js after `npm run build`) instead of a fresh build. */
   static async start(delayMs: number, entry?: string): Promise<DeliveryRig> {
     const dataDir = mkdtempSync(join(tmpdir(), 'mailroute-delivery-bench-'));
-    const [build, redisServer, fake] = await Promise.all([
+    const [build, redisServer, postgres, fake] = await Promise.all([
       entry ? undefined : ProductionBuild.build(),
       RedisServerProcess.start({ dataDir, appendOnly: true }),
+      ThrowawayPostgres.start({ fsync: true }),
       FakeSendGridProcess.start(delayMs),
     ]);
     const bundle = entry ? resolve(entry) : build!.entry;
+    const databaseUrl = await postgres.createDatabase();
     const api = await ServiceProcess.start(
-      { ...serviceEnv(redisServer.url, fake, dataDir), MAIL_ROLE: 'api', API_KEYS: POSTERS.map(({ entry }) => entry).join(',') },
+      { ...serviceEnv(redisServer.url, databaseUrl, fake, dataDir), MAIL_ROLE: 'api', API_KEYS: POSTERS.map(({ entry }) => entry).join(',') },
       { entry: bundle },
     );
     const redis = new Redis(redisServer.url);
     const mailQueue = new Queue(MAIL_QUEUE.name, redisServer.url, { prefix: MAIL_QUEUE.prefix });
-    return new DeliveryRig(dataDir, bundle, build, redisServer, fake, api, redis, mailQueue);
+    return new DeliveryRig(dataDir, bundle, build, redisServer, postgres, databaseUrl, fake, api, redis, mailQueue);
   }
 
   get redisUrl(): string {
@@ -129,7 +134,7 @@ export class DeliveryRig {
   /** Worker processes (MAIL_ROLE=worker) of the production bundle; `env` adds to or overrides the rig's. */
   startWorkers(count: number, concurrency: number, env: Record<string, string> = {}): Promise<ServiceProcess[]> {
     const workerEnv = {
-      ...serviceEnv(this.redisServer.url, this.fake, this.dataDir),
+      ...serviceEnv(this.redisServer.url, this.databaseUrl, this.fake, this.dataDir),
       MAIL_ROLE: 'worker',
       MAIL_CONCURRENCY: String(concurrency),
       ...env,
@@ -141,7 +146,7 @@ export class DeliveryRig {
     await this.mailQueue.close();
     this.redis.disconnect();
     await this.api.stop();
-    await Promise.all([this.redisServer.stop(), this.fake.close()]);
+    await Promise.all([this.redisServer.stop(), this.postgres.stop(), this.fake.close()]);
     this.build?.remove();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
@@ -151,9 +156,10 @@ export class DeliveryRig {
  * What every mailroute process of the rig runs with: the fake as the only provider, logs at warn (one
  * line per send at info would measure the log pipe as much as the delivery), no API rate limit.
  */
-function serviceEnv(redisUrl: string, fake: FakeSendGridProcess, dataDir: string): Record<string, string> {
+function serviceEnv(redisUrl: string, databaseUrl: string, fake: FakeSendGridProcess, dataDir: string): Record<string, string> {
   return {
     REDIS_URL: redisUrl,
+    DATABASE_URL: databaseUrl,
     MAIL_PROVIDERS: 'sendgrid',
     SENDGRID_API_KEY: fake.apiKey,
     SENDGRID_API_URL: fake.url,

@@ -5,6 +5,7 @@
  *
  *   npm run bench:failover            (MESSAGES=2000 per cell by default)
  */
+import { ThrowawayPostgres } from '../test/support/postgres';
 import { ThrowawayRedis } from '../test/support/redis';
 import { TestApp } from '../test/support/test-app';
 import { Pattern, SimulatedProvider } from './simulated.provider';
@@ -55,12 +56,15 @@ function seeded(seed: number): () => number {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
-async function runCell(redis: ThrowawayRedis, scenario: string, strategy: string): Promise<Row> {
+async function runCell(redis: ThrowawayRedis, postgres: ThrowawayPostgres, scenario: string, strategy: string): Promise<Row> {
   await redis.flush();
+  // Each cell starts on an empty history, as on an empty Redis.
+  const databaseUrl = await postgres.createDatabase();
   const alpha = new SimulatedProvider('alpha', scenarios[scenario], seeded(7));
   const beta = new SimulatedProvider('beta', healthy, seeded(11));
   const app = await TestApp.start({
     redisUrl: redis.url,
+    databaseUrl,
     extraProviders: [alpha, beta],
     // 500 messages a second come from this many clients, each under the default API_RATE_LIMIT.
     callers: 20,
@@ -121,18 +125,18 @@ async function countSent(app: TestApp, ids: string[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const redis = await ThrowawayRedis.start();
+  const [redis, postgres] = await Promise.all([ThrowawayRedis.start(), ThrowawayPostgres.start()]);
   const rows: Row[] = [];
   try {
     for (const scenario of Object.keys(scenarios)) {
       for (const strategy of Object.keys(strategies)) {
-        const row = await runCell(redis, scenario, strategy);
+        const row = await runCell(redis, postgres, scenario, strategy);
         rows.push(row);
         console.error(`${scenario} / ${strategy}: ${row.delivered}/${row.sent} delivered`);
       }
     }
   } finally {
-    await redis.stop();
+    await Promise.all([redis.stop(), postgres.stop()]);
   }
   printTable(rows);
   const lost = rows.filter((row) => row.delivered !== row.sent);

@@ -116,13 +116,28 @@ function installPostgres() {
   if (!hasPostgres()) fail('PostgreSQL was installed, yet no initdb and postgres binaries are found; install them yourself or set DATABASE_URL.');
 }
 
-checkNode();
-const forTests = process.argv.includes('--tests');
-const packageFilesBefore = packageFilesStatus();
-installPackages();
-if (forTests) checkInstallLeftPackageFiles(packageFilesBefore);
-// The test suite starts throwaway Redis and PostgreSQL servers, so it always needs the binaries;
-// `npm start` needs redis-server only for its embedded default, and PostgreSQL not yet: the service
-// does not use the history store until issue 17 wires it in (then: `|| !process.env.DATABASE_URL`).
-if (forTests || !process.env.REDIS_URL) installRedis();
-if (forTests) installPostgres();
+/**
+ * The servers to install: the test suite starts throwaway Redis and PostgreSQL servers, so it always
+ * needs both; `npm start` needs each only for its embedded default, when no URL points elsewhere.
+ */
+function serversNeeded(forTests, env) {
+  return {
+    redis: forTests || !env.REDIS_URL,
+    postgres: forTests || !(env.DATABASE_URL || env.DATABASE_URL_FILE),
+  };
+}
+
+function main() {
+  checkNode();
+  const forTests = process.argv.includes('--tests');
+  const packageFilesBefore = packageFilesStatus();
+  installPackages();
+  if (forTests) checkInstallLeftPackageFiles(packageFilesBefore);
+  const needed = serversNeeded(forTests, process.env);
+  if (needed.redis) installRedis();
+  if (needed.postgres) installPostgres();
+}
+
+// Run as a script; required, it only lends serversNeeded to a check.
+if (require.main === module) main();
+else module.exports = { serversNeeded };

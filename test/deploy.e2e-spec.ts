@@ -10,6 +10,7 @@ import { EnvironmentSchema } from '../src/config/environment.schema';
 import { ConfigurationError, loadConfig } from '../src/config/config.module';
 import { newApiKey } from './support/api-keys';
 import { pollUntil } from './support/poll';
+import { testDatabase } from './support/postgres';
 import { ProductionBuild } from './support/production-build';
 import { ThrowawayRedis } from './support/redis';
 import { ServiceProcess } from './support/service-process';
@@ -18,6 +19,9 @@ const ROOT = join(__dirname, '..');
 const MANIFESTS = join(ROOT, 'deploy', 'k8s');
 const KUSTOMIZATION = 'kustomization.yaml';
 const EXAMPLE_SECRET = 'secret.example.yaml';
+/** What the Secret's REDIS_URL and DATABASE_URL hold in the checks of the pods' configuration. */
+const REALISTIC_REDIS_URL = 'rediss://:a-long-redis-password@redis.mailroute.svc:6379/0';
+const REALISTIC_DATABASE_URL = 'postgres://mailroute:a-long-database-password@postgres.mailroute.svc:5432/mailroute';
 
 interface KubernetesObject {
   apiVersion: string;
@@ -84,7 +88,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 
   it('keeps every secret in the Secret, none in the ConfigMap or a Deployment', () => {
     const secrets = SCHEMA_VARIABLES.filter(acceptsFile);
-    expect(secrets).toEqual(expect.arrayContaining(['REDIS_URL', 'API_KEYS', 'SENDGRID_API_KEY']));
+    expect(secrets).toEqual(expect.arrayContaining(['REDIS_URL', 'DATABASE_URL', 'API_KEYS', 'SENDGRID_API_KEY']));
     const inPlainSight = [
       ...Object.keys(configMap.data ?? {}),
       ...containerEnvNames(),
@@ -95,7 +99,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   it('the example Secret cannot start mailroute until its placeholders are replaced', () => {
     const refusal = catchError(() => loadConfig({ ...configMap.data, ...secret.stringData }));
     expect(refusal).toBeInstanceOf(ConfigurationError);
-    for (const variable of ['REDIS_URL', 'API_KEYS', 'WEBHOOK_SECRET']) expect(refusal?.message).toContain(variable);
+    for (const variable of ['REDIS_URL', 'DATABASE_URL', 'API_KEYS', 'WEBHOOK_SECRET']) expect(refusal?.message).toContain(variable);
   });
 
   describe.each([
@@ -111,6 +115,13 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         expect(config.role).toBe(role);
         expect(config.http.host).toBe('0.0.0.0');
         expect(config.log.pretty).toBe(false);
+      }
+    });
+
+    it('takes the Redis and the PostgreSQL every pod shares from the Secret: the image starts neither', () => {
+      for (const container of containers()) {
+        const { redis, database } = configOf(container);
+        expect({ redis: redis.url, database: database.url }).toEqual({ redis: REALISTIC_REDIS_URL, database: REALISTIC_DATABASE_URL });
       }
     });
 
@@ -213,6 +224,12 @@ describe('Dockerfile', () => {
     for (const { argument } of installs) expect(argument).toMatch(/--omit=dev\b/);
   });
 
+  it('installs neither a Redis nor a PostgreSQL server, which the manifests point to through the Secret instead', () => {
+    const runs = final.filter(({ keyword }) => keyword === 'RUN').map(({ argument }) => argument);
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.filter((run) => /\b(redis-server|redis|postgresql(-\d+)?|postgres)\b/.test(run))).toEqual([]);
+  });
+
   it('exposes the port the Kubernetes probes use', () => {
     const exposed = final.filter(({ keyword }) => keyword === 'EXPOSE').map(({ argument }) => Number(argument));
     expect(exposed).toContain(configOfApi().http.port);
@@ -227,6 +244,8 @@ describe('Dockerfile', () => {
 describe('the production build (nest build, as in the image)', () => {
   let build: ProductionBuild;
   let redis: ThrowawayRedis;
+  /** The database both processes share, as every pod shares the Secret's DATABASE_URL. */
+  let databaseUrl: string;
   // One outbox per process: where the .eml lands tells which process delivered.
   let outboxes: { api: string; worker: string };
   let api: ServiceProcess;
@@ -236,7 +255,7 @@ describe('the production build (nest build, as in the image)', () => {
   // The build alone takes a while on a 2-core machine, more when other test files run beside it. One step
   // at a time, so that afterAll stops whatever started before a failure.
   beforeAll(async () => {
-    redis = await ThrowawayRedis.start();
+    [redis, databaseUrl] = await Promise.all([ThrowawayRedis.start(), testDatabase()]);
     build = await ProductionBuild.build();
     outboxes = { api: mkdtempSync(join(tmpdir(), 'mailroute-outbox-')), worker: mkdtempSync(join(tmpdir(), 'mailroute-outbox-')) };
     api = await ServiceProcess.start(processEnvironment('mailroute-api', outboxes.api), { entry: build.entry });
@@ -254,7 +273,7 @@ describe('the production build (nest build, as in the image)', () => {
   function processEnvironment(name: string, outbox: string): Record<string, string> {
     const [container] = containersOf(deployment(name));
     // ServiceProcess chooses HOST and PORT: loopback, and a free port.
-    const { HOST, PORT, ...env } = podEnvironment(container, { REDIS_URL: redis.url, API_KEYS: client.entry });
+    const { HOST, PORT, ...env } = podEnvironment(container, { REDIS_URL: redis.url, DATABASE_URL: databaseUrl, API_KEYS: client.entry });
     return { ...env, NODE_ENV: 'production', MAIL_PROVIDERS: 'outbox', MAIL_OUTBOX_DIR: outbox };
   }
 
@@ -383,7 +402,8 @@ function isKnownVariable(name: string): boolean {
 /** Real-looking values for the example Secret's keys (its own are placeholders mailroute refuses). */
 function realisticSecretValues(): Record<string, string> {
   const values: Record<string, string> = {
-    REDIS_URL: 'rediss://:a-long-redis-password@redis.mailroute.svc:6379/0',
+    REDIS_URL: REALISTIC_REDIS_URL,
+    DATABASE_URL: REALISTIC_DATABASE_URL,
     API_KEYS: newApiKey('billing', 'send').entry,
     SENDGRID_API_KEY: 'SG.a-sendgrid-api-key',
     MAILGUN_API_KEY: 'a-mailgun-api-key',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { generate } from 'selfsigned';
 import { freePort } from '../../src/redis/redis-server.process';
+import { forgetTestDatabaseFor } from './postgres';
 import { TestRedisServer, TestRedisServerOptions } from './test-redis-server';
 
 export interface ThrowawayRedisOptions {
@@ -51,11 +52,15 @@ export class ThrowawayRedis {
     return new Redis({ host: '127.0.0.1', port: this.port, password: this.password, db, ...tls });
   }
 
-  /** Forgets everything, for tests that share one server but must not share state. */
+  /**
+   * Forgets everything, for tests that share one server but must not share state: the apps started on
+   * it from now on get a fresh history database too (see testDatabaseFor).
+   */
   async flush(): Promise<void> {
     const client = this.client();
     await client.flushall();
     client.disconnect();
+    forgetTestDatabaseFor(this.url);
   }
 
   async stop(): Promise<void> {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort } from '../../src/redis/redis-server.process';
 import { pollUntil } from './poll';
+import { testDatabaseFor } from './postgres';
 import { recordOutput } from './secret-watch';
 
 const ROOT = join(__dirname, '..', '..');
@@ -17,28 +18,38 @@ export interface ServiceProcessOptions {
 
 /**
  * mailroute as its own OS process (src/main.ts through ts-node, or a built bundle), for tests that need
- * workers and API processes that share nothing with the test but Redis.
+ * workers and API processes that share nothing with the test but Redis and PostgreSQL.
  */
 export class ServiceProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
     private readonly output: string[],
+    /** Where the process keeps its history; undefined with DATABASE_URL_FILE. */
+    readonly databaseUrl: string | undefined,
   ) {}
 
+  /**
+   * Starts the process with `env` and, unless `env` names a database (DATABASE_URL or DATABASE_URL_FILE),
+   * the database of its REDIS_URL on the server the test run shares: processes on one Redis share one
+   * database, as the api and worker pods of a deployment do. Benches, which run outside jest, name theirs.
+   */
   static async start(env: Record<string, string>, { entry }: ServiceProcessOptions = {}): Promise<ServiceProcess> {
     const port = await freePort();
     const output: string[] = [];
     const script = entry ?? 'src/main.ts';
     const args = script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only', script] : [script];
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const fullEnv: Record<string, string | undefined> = {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...(await databaseEnv(env)),
+      ...env,
+    };
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const service = new ServiceProcess(child, `http://127.0.0.1:${port}`, output);
+    const service = new ServiceProcess(child, `http://127.0.0.1:${port}`, output, fullEnv.DATABASE_URL || undefined);
     await pollUntil(
       () => service.live(),
       (up) => up,
@@ -85,4 +96,9 @@ export class ServiceProcess {
       () => false,
     );
   }
+}
+
+async function databaseEnv(env: Record<string, string>): Promise<Record<string, string>> {
+  if (env.DATABASE_URL !== undefined || env.DATABASE_URL_FILE !== undefined) return {};
+  return { DATABASE_URL: await testDatabaseFor(env.REDIS_URL ?? '') };
 }

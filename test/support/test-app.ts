@@ -16,6 +16,7 @@ import { EMAIL_PROVIDERS, EmailProvider } from '../../src/providers/providers.mo
 import { newApiKey } from './api-keys';
 import { CapturingLogDestination } from './capturing-log.destination';
 import { pollUntil } from './poll';
+import { testDatabaseFor } from './postgres';
 import { ThrowawayRedis } from './redis';
 import { recordOutput, watchSecret } from './secret-watch';
 
@@ -23,12 +24,14 @@ import { recordOutput, watchSecret } from './secret-watch';
 function watchConfiguredSecrets(config: AppConfig): void {
   const { sendgrid, mailgun, smtp } = config.providers;
   const { url: redisUrl, sentinel } = config.redis;
+  const { url: databaseUrl } = config.database;
   [
     sendgrid?.apiKey,
     mailgun?.apiKey,
     smtp && new URL(smtp.url).password,
     redisUrl && decodeURIComponent(new URL(redisUrl).password),
     sentinel?.password,
+    databaseUrl && decodeURIComponent(new URL(databaseUrl).password),
     config.webhooks?.secret,
   ].forEach((secret) => secret && watchSecret(secret));
 }
@@ -55,6 +58,12 @@ function captureResponses(request: Request, response: Response, next: NextFuncti
 
 export interface TestAppOptions {
   redisUrl: string;
+  /**
+   * The PostgreSQL database the app keeps its history in. By default, the database of its Redis on the
+   * server the test run shares (testDatabaseFor): apps on one Redis share one database, as an API and
+   * its workers do. `env.DATABASE_URL` (or `DATABASE_URL_FILE`) wins over both.
+   */
+  databaseUrl?: string;
   env?: Record<string, string>;
   /** Adapters to put before the configured ones, in priority order. */
   extraProviders?: EmailProvider[];
@@ -76,20 +85,29 @@ export class TestApp {
     readonly app: NestExpressApplication,
     readonly outboxDir: string,
     private readonly callers: string[],
+    /** Where the app keeps its history, for tests that look at it directly; undefined with DATABASE_URL_FILE. */
+    readonly databaseUrl: string | undefined,
   ) {}
 
-  static async start({ callers = 0, ...options }: TestAppOptions): Promise<TestApp> {
+  static async start({ callers = 0, databaseUrl, ...options }: TestAppOptions): Promise<TestApp> {
+    const database = await TestApp.databaseEnv(options, databaseUrl);
     const outboxDir = mkdtempSync(join(tmpdir(), 'mailroute-outbox-'));
     const keys = Array.from({ length: callers }, (_, n) => newApiKey(`caller-${n}`, 'admin'));
     const apiKeys = [options.env?.API_KEYS, ...keys.map(({ entry }) => entry)].filter(Boolean).join(',');
-    const env = { ...options.env, ...(apiKeys ? { API_KEYS: apiKeys } : {}) };
+    const env: Record<string, string> = { ...database, ...options.env, ...(apiKeys ? { API_KEYS: apiKeys } : {}) };
     try {
       const app = await TestApp.createApp({ ...options, env }, outboxDir);
-      return new TestApp(app, outboxDir, keys.map(({ bearer }) => bearer));
+      return new TestApp(app, outboxDir, keys.map(({ bearer }) => bearer), env.DATABASE_URL || undefined);
     } catch (error) {
       rmSync(outboxDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** DATABASE_URL for the app, unless its `env` names a database itself. */
+  private static async databaseEnv({ redisUrl, env = {} }: TestAppOptions, databaseUrl: string | undefined): Promise<Record<string, string>> {
+    if (env.DATABASE_URL !== undefined || env.DATABASE_URL_FILE !== undefined) return {};
+    return { DATABASE_URL: databaseUrl ?? (await testDatabaseFor(redisUrl)) };
   }
 
   private static async createApp(

@@ -7,6 +7,7 @@ import { TestRedisServer } from '../test-redis-server';
 import { FakeMailgun } from '../fake-mailgun.server';
 import { FakeSendGrid } from '../fake-sendgrid.server';
 import { fakeProvidersEnv } from '../fake-world';
+import { testDatabase } from '../postgres';
 import { ProductionBuild } from '../production-build';
 import { ServiceProcess } from '../service-process';
 import { CHAOS_API_KEYS } from './chaos-keys';
@@ -33,15 +34,18 @@ export interface RedisOutage {
 /**
  * mailroute as it runs in production, each part its own OS process: one api process and two workers
  * (the `nest build` bundle, which starts in a second where ts-node takes several), one redis-server with
- * AOF (`appendfsync everysec`, as the embedded default), and the fake SendGrid (primary) and Mailgun
- * (secondary). Workers can be killed and replaced, and Redis stopped or killed and started again on the
- * same port with the same data, so the services' REDIS_URL never changes. stop() ends everything that
- * was started, whatever state the run left it in.
+ * AOF (`appendfsync everysec`, as the embedded default), a database of its own on the PostgreSQL server
+ * the test run shares (the history that all its processes write and read), and the fake SendGrid
+ * (primary) and Mailgun (secondary). Workers can be killed and replaced, and Redis stopped or killed and
+ * started again on the same port with the same data, so the services' REDIS_URL never changes. stop()
+ * ends everything that was started, whatever state the run left it in.
  */
 export class ChaosCluster {
   sendgrid!: FakeSendGrid;
   mailgun!: FakeMailgun;
   api!: ServiceProcess;
+  /** The database every process of the cluster keeps the history in. */
+  databaseUrl!: string;
   /** Every time Redis was stopped or killed, and when it was back. */
   readonly redisOutages: RedisOutage[] = [];
   private readonly workers: ServiceProcess[] = [];
@@ -61,6 +65,7 @@ export class ChaosCluster {
       ProductionBuild.build().then((build) => (this.build = build)),
       FakeSendGrid.start().then((fake) => (this.sendgrid = fake)),
       FakeMailgun.start().then((fake) => (this.mailgun = fake)),
+      testDatabase().then((url) => (this.databaseUrl = url)),
     ]);
     this.redisPort = await portOutsideEphemeralRange();
     await this.startRedis();
@@ -134,6 +139,7 @@ export class ChaosCluster {
   private environment(): Record<string, string> {
     return {
       REDIS_URL: this.redisUrl,
+      DATABASE_URL: this.databaseUrl,
       ...fakeProvidersEnv(this.sendgrid, this.mailgun),
       MAIL_CONCURRENCY: String(DELIVERY.concurrency),
       MAIL_JOB_LOCK_MS: String(DELIVERY.jobLockMs),
