@@ -70,7 +70,7 @@ export class HistoryReader {
         .selectFrom('message_attempts')
         .selectAll()
         .where('email_id', '=', id)
-        .where('created_at', '=', (eb) => this.createdAtOf(eb, id))
+        .where('created_at', '=', (eb) => createdAtOf(eb, id))
         .orderBy('seq')
         .execute(),
     ]);
@@ -83,7 +83,7 @@ export class HistoryReader {
       .selectFrom('message_events')
       .select(['type', 'at', 'provider', 'detail'])
       .where('email_id', '=', id)
-      .where('created_at', '=', (eb) => this.createdAtOf(eb, id))
+      .where('created_at', '=', (eb) => createdAtOf(eb, id))
       .orderBy('seq')
       .execute();
     return rows.map(({ type, at, provider, detail }) => ({
@@ -120,15 +120,10 @@ export class HistoryReader {
       .selectFrom('message_bodies')
       .select(['text', 'html'])
       .where('email_id', '=', id)
-      .where('created_at', '=', (eb) => this.createdAtOf(eb, id))
+      .where('created_at', '=', (eb) => createdAtOf(eb, id))
       .executeTakeFirst();
     if (!row) return undefined;
     return { ...(row.text !== null && { text: row.text }), ...(row.html !== null && { html: row.html }) };
-  }
-
-  /** The message's created_at, as a subquery: it finds the one day partition its other rows are in. */
-  private createdAtOf(eb: ExpressionBuilder<HistoryTables, keyof HistoryTables>, id: string) {
-    return eb.selectFrom('messages').select('created_at').where('id', '=', id);
   }
 
   private async attemptsOf(messages: MessageRow[]): Promise<Map<string, AttemptRow[]>> {
@@ -137,11 +132,11 @@ export class HistoryReader {
     const rows = await this.db
       .selectFrom('message_attempts')
       .selectAll()
-      .where(({ eb, refTuple, tuple }) =>
+      .where((eb) =>
         eb(
-          refTuple('created_at', 'email_id'),
+          eb.refTuple('created_at', 'email_id'),
           'in',
-          messages.map(({ created_at, id }) => tuple(created_at, id)),
+          messages.map(({ created_at, id }) => eb.tuple(created_at, id)),
         ),
       )
       .orderBy('email_id')
@@ -150,6 +145,11 @@ export class HistoryReader {
     for (const row of rows) byMessage.set(row.email_id, [...(byMessage.get(row.email_id) ?? []), row]);
     return byMessage;
   }
+}
+
+/** The message's created_at, as a subquery: it finds the one day partition its other rows are in. */
+function createdAtOf(eb: ExpressionBuilder<HistoryTables, keyof HistoryTables>, id: string) {
+  return eb.selectFrom('messages').select('created_at').where('id', '=', id);
 }
 
 function filters(eb: Messages, query: HistoryQuery): Expression<SqlBool>[] {

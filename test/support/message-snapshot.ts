@@ -31,7 +31,8 @@ export function queuedSnapshot(options: SnapshotOptions = {}): MessageSnapshot {
       metadata: { order: '1042' },
       attachments: [],
     },
-    ...(options.owner !== undefined ? { owner: options.owner } : { owner: 'billing' }),
+    // An owner given as undefined stays absent: a message stored before owners were recorded.
+    ...('owner' in options ? options.owner !== undefined && { owner: options.owner } : { owner: 'billing' }),
     status: 'queued',
     createdAt,
     updatedAt: createdAt,
