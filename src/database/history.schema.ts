@@ -1,6 +1,10 @@
 import type { ColumnType } from 'kysely';
 
-/** jsonb: written as JSON text (pg would turn a JS array into a PostgreSQL array), read back parsed. */
+/**
+ * json: written as JSON text (pg would turn a JS array into a PostgreSQL array), read back parsed. json
+ * rather than jsonb: nothing queries inside these values, and for small objects json's text is the
+ * smaller (bytes per message are what the history costs).
+ */
 type Json<T> = ColumnType<T, string, string>;
 
 /**
