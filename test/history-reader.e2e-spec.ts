@@ -159,6 +159,8 @@ describe('HistoryReader', () => {
       ['owner', { owner: 'shop' }, (record) => record.owner === 'shop'],
       ['status, tag and owner', { status: 'sent', tag: 'news', owner: 'billing' }, (record) => record.status === 'sent' && record.email.tags.includes('news') && record.owner === 'billing'],
       ['sender and recipient', { from: 'news@example.org', to: 'user1@example.net' }, (record, i) => i % 3 !== 0 && i % 5 === 1],
+      ['subject word, owner and since', { subject: 'order', owner: 'billing', since: BATCH_AT - 10 * 3.7 * HOUR_MS }, (record, i) => i % 3 === 0 && i <= 10],
+      ['subject word and until', { subject: 'order', until: BATCH_AT - 1 }, (record, i) => i % 3 !== 1 && i >= 10],
     ])('filters by %s, each page from the cursor of the same filter', async (_, query, keep) => {
       const expected = expectedIds(keep);
       expect(expected.length).toBeGreaterThan(0);
@@ -182,6 +184,18 @@ describe('HistoryReader', () => {
       ['!!!', []],
     ])('searches the subject for "%s": every word, the last as a prefix', async (subject, kinds) => {
       expect(await listedIds({ subject })).toEqual(expectedIds((_, i) => kinds.includes(i % 3)));
+    });
+
+    it('finds nothing, without failing, in an empty history', async () => {
+      const empty = await DatabaseConnection.open(loadConfig({ DATABASE_URL: await postgres.createDatabase() }));
+      try {
+        const emptyReader = new HistoryReader(empty.db);
+        expect(await emptyReader.list({ subject: 'order', limit: 10 })).toEqual({ records: [] });
+        expect(await emptyReader.list({ to: 'ann@example.net', limit: 10 })).toEqual({ records: [] });
+        expect(await emptyReader.list({ limit: 10 })).toEqual({ records: [] });
+      } finally {
+        await empty.onApplicationShutdown();
+      }
     });
 
     it('keeps since and until inclusive', async () => {

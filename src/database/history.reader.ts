@@ -28,6 +28,8 @@ export interface HistoryQuery {
   after?: HistoryCursor;
 }
 
+const DAY_MS = 86_400_000;
+
 /** Every column of messages but those that only serve filtering. */
 const MESSAGE_COLUMNS = [
   'id',
@@ -119,15 +121,37 @@ export class HistoryReader {
     return { ...(row.text !== null && { text: row.text }), ...(row.html !== null && { html: row.html }) };
   }
 
+  /**
+   * The page's messages, by the plan that suits the filter. Recipients and subject words are found
+   * through GIN, whose matches PostgreSQL cannot count in advance: addresses and words like order numbers
+   * are nearly all distinct, its statistics keep none of them, and it guesses that a few of every
+   * thousand messages match. It would then walk the newest messages in order hoping to fill the page soon,
+   * and read all million of them for an address or a number (measured: seconds). So these filters let the
+   * index find the matches first; only those are sorted.
+   */
   private page(query: HistoryQuery): Promise<MessageRow[]> {
+    if (query.subject !== undefined) return this.dayByDay(query);
+    if (query.to !== undefined) return this.matchedFirst(query);
+    return this.inOrder(query).execute();
+  }
+
+  /** The planner's own plan: a filter most messages pass, or one a B-tree orders, reads the newest in order. */
+  private inOrder(query: HistoryQuery) {
+    return this.db
+      .selectFrom('messages')
+      .select(MESSAGE_COLUMNS)
+      .where((eb) => eb.and(filters(eb, query)))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit);
+  }
+
+  /** Every match first (materialized, so that PostgreSQL cannot walk in order instead), then the newest of them. */
+  private matchedFirst(query: HistoryQuery): Promise<MessageRow[]> {
     const matching = this.db
       .selectFrom('messages')
       .select(MESSAGE_COLUMNS)
       .where((eb) => eb.and(filters(eb, query)));
-    if (query.to === undefined) return matching.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
-    // A recipient has few messages, which PostgreSQL cannot know: addresses are nearly all distinct, so its
-    // statistics keep none, it guesses that 0.5% of messages match and walks the newest ones hoping to fill
-    // a page soon (all million, measured). Materialized, the recipient index finds them, and only they are sorted.
     return this.db
       .with((cte) => cte('matching').materialized(), () => matching)
       .selectFrom('matching')
@@ -136,6 +160,36 @@ export class HistoryReader {
       .orderBy('id', 'desc')
       .limit(query.limit)
       .execute();
+  }
+
+  /**
+   * Matches first, a day (a partition) at a time from the newest: a word in most subjects fills the page
+   * from one day's matches, where all days' would be hundreds of thousands; a rare one costs a probe of
+   * each day's index.
+   */
+  private async dayByDay(query: HistoryQuery): Promise<MessageRow[]> {
+    const rows: MessageRow[] = [];
+    for (const day of await this.daysNewestFirst(query)) {
+      const since = Math.max(query.since ?? day, day);
+      const until = Math.min(query.until ?? Infinity, day + DAY_MS - 1);
+      rows.push(...(await this.matchedFirst({ ...query, since, until, limit: query.limit - rows.length })));
+      if (rows.length === query.limit) break;
+    }
+    return rows;
+  }
+
+  /** The starts (ms) of the days between the query's bounds that hold messages, newest first. */
+  private async daysNewestFirst(query: HistoryQuery): Promise<number[]> {
+    const { oldest, newest } = await this.db
+      .selectFrom('messages')
+      .select((eb) => [eb.fn.min('created_at').as('oldest'), eb.fn.max('created_at').as('newest')])
+      .executeTakeFirstOrThrow();
+    if (!oldest || !newest) return [];
+    const first = startOfDay(Math.max(oldest.getTime(), query.since ?? -Infinity));
+    const last = startOfDay(Math.min(newest.getTime(), query.until ?? Infinity, query.after?.createdAt ?? Infinity));
+    const days: number[] = [];
+    for (let day = last; day >= first; day -= DAY_MS) days.push(day);
+    return days;
   }
 
   private async attemptsOf(messages: MessageRow[]): Promise<Map<string, AttemptRow[]>> {
@@ -157,6 +211,11 @@ export class HistoryReader {
     for (const row of rows) byMessage.set(row.email_id, [...(byMessage.get(row.email_id) ?? []), row]);
     return byMessage;
   }
+}
+
+/** Partitions are UTC days. */
+function startOfDay(ms: number): number {
+  return ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
 }
 
 /** The message's created_at, as a subquery: it finds the one day partition its other rows are in. */
