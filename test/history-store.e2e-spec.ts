@@ -1,63 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { loadConfig } from '../src/config/config.module';
-import { DatabaseConnection, HistoryPartitions, HistoryTables } from '../src/database/database.module';
-import { HistoryEntry, HistoryStore } from '../src/database/history.store';
-import type { EmailRecord } from '../src/mail/messages/messages.module';
+import { DatabaseConnection, HistoryPartitions, HistoryStore, HistoryTables, LateEvent } from '../src/database/database.module';
+import { queuedSnapshot, sentSnapshot } from './support/message-snapshot';
 import { ThrowawayPostgres } from './support/postgres';
 
 const DAY_MS = 86_400_000;
-
-function record(overrides: Partial<EmailRecord> = {}): EmailRecord {
-  const createdAt = overrides.createdAt ?? new Date().toISOString();
-  return {
-    email: {
-      id: randomUUID(),
-      from: { email: 'shop@example.com', name: 'Shop' },
-      to: [{ email: 'ann@example.net' }],
-      cc: [],
-      bcc: [],
-      subject: 'Your order',
-      text: 'Hello Ann',
-      html: '<p>Hello Ann</p>',
-      headers: { 'X-Order': '1042' },
-      tags: ['orders', 'eu'],
-      metadata: { order: '1042' },
-      attachments: [],
-    },
-    owner: 'billing',
-    status: 'queued',
-    createdAt,
-    updatedAt: createdAt,
-    attempts: [],
-    attachments: [],
-    ...overrides,
-  };
-}
-
-const sentLater = (queued: EmailRecord): EmailRecord => ({
-  ...queued,
-  status: 'sent',
-  updatedAt: new Date(Date.parse(queued.updatedAt) + 1000).toISOString(),
-  provider: 'sendgrid',
-  providerMessageId: 'sg-1',
-  attempts: [
-    { provider: 'mailgun', round: 1, startedAt: queued.createdAt, durationMs: 30, outcome: 'failed', error: { type: 'transient', message: 'mailgun answered HTTP 503' } },
-    { provider: 'sendgrid', round: 1, startedAt: queued.createdAt, durationMs: 20, outcome: 'sent', providerMessageId: 'sg-1' },
-  ],
-});
-
-const entry = (streamId: string, current: EmailRecord | undefined, type: HistoryEntry['event']['type'], emailId = current!.email.id): HistoryEntry => ({
-  streamId,
-  emailId,
-  event: { type, at: current?.updatedAt ?? new Date().toISOString() },
-  record: current,
-});
 
 async function count(db: Kysely<HistoryTables>, table: keyof HistoryTables, emailId: string): Promise<number> {
   const column = table === 'messages' ? 'id' : 'email_id';
   const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(column)} = ${emailId}`.execute(db);
   return Number(rows[0].n);
+}
+
+async function eventTypes(db: Kysely<HistoryTables>, emailId: string): Promise<string[]> {
+  const rows = await db.selectFrom('message_events').select('type').where('email_id', '=', emailId).orderBy('seq').execute();
+  return rows.map(({ type }) => type);
 }
 
 describe('history in PostgreSQL', () => {
@@ -108,52 +66,105 @@ describe('history in PostgreSQL', () => {
       store = new HistoryStore(connection.db, partitions, true);
     });
 
-    it('writes a message with its attempts, events and bodies; a replayed batch changes nothing', async () => {
-      const queued = record();
-      const sent = sentLater(queued);
-      const batch = [entry('1-0', queued, 'queued'), entry('2-0', sent, 'attempt_failed'), entry('3-0', sent, 'sent')];
-      await store.write(batch);
-      await store.write(batch);
+    it('writes a message with its attempts, events and bodies; replaying its snapshots changes nothing', async () => {
+      const queued = queuedSnapshot({ to: ['Ann@Example.net'], cc: ['bob@example.net'], from: 'Shop@Example.com' });
+      const sent = sentSnapshot(queued);
+      await store.write([queued, sent]);
+      await store.write([queued, sent]);
+      await store.write([sent]);
 
-      const id = queued.email.id;
+      const id = queued.record.email.id;
       const message = await connection.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      expect(message).toMatchObject({ status: 'sent', provider: 'sendgrid', provider_message_id: 'sg-1', owner: 'billing', tags: ['orders', 'eu'] });
-      expect(message.to).toEqual([{ email: 'ann@example.net' }]);
-      expect(message.metadata).toEqual({ order: '1042' });
-      expect(await count(connection.db, 'message_events', id)).toBe(3);
-      expect(await count(connection.db, 'message_attempts', id)).toBe(2);
-      expect(await connection.db.selectFrom('message_bodies').select(['text', 'html', 'headers']).where('email_id', '=', id).executeTakeFirst()).toEqual({
-        text: 'Hello Ann',
-        html: '<p>Hello Ann</p>',
-        headers: { 'X-Order': '1042' },
+      expect(message).toMatchObject({
+        status: 'sent',
+        provider: 'sendgrid',
+        provider_message_id: 'sg-1',
+        owner: 'billing',
+        tags: ['orders', 'eu'],
+        from_email: 'shop@example.com',
+        recipients: ['ann@example.net', 'bob@example.net'],
+        event_count: 4,
       });
+      expect(message.headers).toEqual({ 'X-Order': '1042' });
+      expect(await eventTypes(connection.db, id)).toEqual(['queued', 'sending', 'attempt_failed', 'sent']);
+      const attempts = await connection.db.selectFrom('message_attempts').select(['seq', 'provider', 'outcome']).where('email_id', '=', id).orderBy('seq').execute();
+      expect(attempts).toEqual([
+        { seq: 0, provider: 'mailgun', outcome: 'failed' },
+        { seq: 1, provider: 'sendgrid', outcome: 'sent' },
+      ]);
+      expect(await connection.db.selectFrom('message_bodies').select(['text', 'html']).where('email_id', '=', id).execute()).toEqual([
+        { text: 'Hello Ann', html: '<p>Hello Ann</p>' },
+      ]);
     });
 
-    it('never lets an older snapshot, written late, overwrite a newer one', async () => {
-      const queued = record();
-      await store.write([entry('10-0', sentLater(queued), 'sent')]);
-      await store.write([entry('9-0', queued, 'queued')]);
-      const { status } = await connection.db.selectFrom('messages').select('status').where('id', '=', queued.email.id).executeTakeFirstOrThrow();
-      expect(status).toBe('sent');
-      expect(await count(connection.db, 'message_events', queued.email.id)).toBe(2);
+    it('never lets an older snapshot, written after a newer one, change the message', async () => {
+      const queued = queuedSnapshot();
+      const sent = sentSnapshot(queued);
+      await store.write([sent]);
+      await store.write([queued]);
+      const id = queued.record.email.id;
+      const message = await connection.db.selectFrom('messages').select(['status', 'updated_at', 'event_count']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(message).toEqual({ status: 'sent', updated_at: new Date(sent.record.updatedAt), event_count: 4 });
+      expect(await eventTypes(connection.db, id)).toEqual(['queued', 'sending', 'attempt_failed', 'sent']);
+      expect(await count(connection.db, 'message_attempts', id)).toBe(2);
     });
 
-    it('keeps an event of a message that has left Redis', async () => {
-      const id = randomUUID();
-      await store.write([entry('11-0', undefined, 'delivered', id)]);
-      expect(await count(connection.db, 'message_events', id)).toBe(1);
-      expect(await count(connection.db, 'messages', id)).toBe(0);
+    it('takes the newer of two snapshots in one batch, even when they share updatedAt', async () => {
+      const queued = queuedSnapshot();
+      const sending = { record: { ...queued.record, status: 'sending' as const }, events: [...queued.events, { type: 'sending' as const, at: queued.record.createdAt }] };
+      await store.write([sending, queued]);
+      const { status } = await connection.db.selectFrom('messages').select('status').where('id', '=', queued.record.email.id).executeTakeFirstOrThrow();
+      expect(status).toBe('sending');
     });
 
-    it('keeps no bodies when MAIL_BODY_RETENTION_DAYS is 0, and none of a message not yet final', async () => {
+    it('writes a message whose status moved on in a later batch, with the events and attempts it gained', async () => {
+      const queued = queuedSnapshot();
+      await store.write([queued]);
+      await store.write([sentSnapshot(queued)]);
+      const id = queued.record.email.id;
+      expect((await connection.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('sent');
+      expect(await eventTypes(connection.db, id)).toEqual(['queued', 'sending', 'attempt_failed', 'sent']);
+      expect(await count(connection.db, 'message_attempts', id)).toBe(2);
+    });
+
+    it('stores late events under their message, after its list, and returns (without storing) those of unknown messages', async () => {
+      const queued = queuedSnapshot({ createdAt: new Date(Date.now() - 2 * DAY_MS).toISOString() });
+      const sent = sentSnapshot(queued);
+      await store.write([sent]);
+      const id = queued.record.email.id;
+      const base = Date.now() * 1000;
+      const delivered: LateEvent = { emailId: id, seq: base, event: { type: 'delivered', at: new Date().toISOString(), provider: 'sendgrid' } };
+      const complained: LateEvent = { emailId: id, seq: base + 1, event: { type: 'complained', at: new Date().toISOString(), provider: 'sendgrid' } };
+      const unknown: LateEvent = { emailId: randomUUID(), seq: base + 2, event: { type: 'bounced', at: new Date().toISOString() } };
+
+      expect(await store.writeLateEvents([complained, unknown, delivered])).toEqual([unknown]);
+      expect(await store.writeLateEvents([delivered, complained])).toEqual([]);
+
+      expect(await eventTypes(connection.db, id)).toEqual(['queued', 'sending', 'attempt_failed', 'sent', 'delivered', 'complained']);
+      const createdAts = await connection.db.selectFrom('message_events').select('created_at').distinct().where('email_id', '=', id).execute();
+      expect(createdAts).toEqual([{ created_at: new Date(queued.record.createdAt) }]);
+      expect(await count(connection.db, 'message_events', unknown.emailId)).toBe(0);
+      expect(await store.writeLateEvents([])).toEqual([]);
+    });
+
+    it('keeps bodies only of final messages, and none when MAIL_BODY_RETENTION_DAYS is 0', async () => {
       const withoutBodies = new HistoryStore(connection.db, partitions, false);
-      const sent = sentLater(record());
-      await withoutBodies.write([entry('12-0', sent, 'sent')]);
-      const queued = record();
-      await store.write([entry('13-0', queued, 'queued')]);
-      expect(await count(connection.db, 'message_bodies', sent.email.id)).toBe(0);
-      expect(await count(connection.db, 'message_bodies', queued.email.id)).toBe(0);
-      expect(await count(connection.db, 'messages', sent.email.id)).toBe(1);
+      const sent = sentSnapshot(queuedSnapshot());
+      await withoutBodies.write([sent]);
+      const queued = queuedSnapshot();
+      await store.write([queued]);
+      expect(await count(connection.db, 'message_bodies', sent.record.email.id)).toBe(0);
+      expect(await count(connection.db, 'message_bodies', queued.record.email.id)).toBe(0);
+      expect(await count(connection.db, 'messages', sent.record.email.id)).toBe(1);
+      expect(await count(connection.db, 'messages', queued.record.email.id)).toBe(1);
+    });
+
+    it('writes a batch larger than one statement can carry', async () => {
+      const snapshots = Array.from({ length: 3000 }, () => sentSnapshot(queuedSnapshot()));
+      await store.write(snapshots);
+      const ids = snapshots.map(({ record }) => record.email.id);
+      const { n } = await connection.db.selectFrom('message_events').select((eb) => eb.fn.countAll<string>().as('n')).where('email_id', 'in', ids).executeTakeFirstOrThrow();
+      expect(Number(n)).toBe(4 * 3000);
     });
   });
 
@@ -164,17 +175,19 @@ describe('history in PostgreSQL', () => {
       const store = new HistoryStore(db, partitions, true);
       const now = Date.parse('2026-11-30T12:00:00Z');
       const ages = [40, 20, 3];
-      const messages = ages.map((days) => sentLater(record({ createdAt: new Date(now - days * DAY_MS).toISOString() })));
-      await store.write(messages.map((message, index) => entry(`${index + 20}-0`, message, 'sent')));
+      const snapshots = ages.map((days) => sentSnapshot(queuedSnapshot({ createdAt: new Date(now - days * DAY_MS).toISOString() })));
+      await store.write(snapshots);
 
       const dropped = await partitions.dropExpired(new Date(now));
       expect(dropped.sort()).toEqual(
         [...['messages', 'message_events', 'message_attempts', 'message_bodies'].map((table) => `${table}_p20261021`), 'message_bodies_p20261110'].sort(),
       );
-      const [old, middle, recent] = messages.map(({ email }) => email.id);
+      const [old, middle, recent] = snapshots.map(({ record }) => record.email.id);
       expect(await count(db, 'messages', old)).toBe(0);
       expect(await count(db, 'message_events', old)).toBe(0);
+      expect(await count(db, 'message_attempts', old)).toBe(0);
       expect(await count(db, 'messages', middle)).toBe(1);
+      expect(await count(db, 'message_events', middle)).toBe(4);
       expect(await count(db, 'message_bodies', middle)).toBe(0);
       expect(await count(db, 'message_bodies', recent)).toBe(1);
       await db.destroy();
