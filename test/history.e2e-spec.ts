@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type Redis from 'ioredis';
+import { newApiKey } from './support/api-keys';
 import { pollUntil } from './support/poll';
 import { ThrowawayPostgres } from './support/postgres';
 import { ThrowawayRedis } from './support/redis';
@@ -28,8 +29,11 @@ async function rows<T>(url: string, sql: string, params: unknown[] = []): Promis
   }
 }
 
-/** Every Redis key of the message: its record, events, attempts, attachment bytes. */
-const keysOf = (redis: Redis, id: string) => redis.keys(`mailroute:email:${id}*`);
+/** Every Redis key of the message: its record, events, attempts, attachment bytes (not the marker a moved one leaves). */
+const keysOf = async (redis: Redis, id: string) => (await redis.keys(`mailroute:email:${id}*`)).filter((key) => !key.endsWith(':moved'));
+
+/** A client of its own, for the test about its Idempotency-Key: keys are per API key. */
+const shop = newApiKey('shop', 'send');
 
 describe('history in PostgreSQL', () => {
   let redis: ThrowawayRedis;
@@ -41,7 +45,7 @@ describe('history in PostgreSQL', () => {
   beforeAll(async () => {
     [redis, postgres] = await Promise.all([ThrowawayRedis.start(), ThrowawayPostgres.start()]);
     databaseUrl = await postgres.createDatabase();
-    app = await TestApp.start({ redisUrl: redis.url, databaseUrl, callers: 4 });
+    app = await TestApp.start({ redisUrl: redis.url, databaseUrl, callers: 4, env: { API_KEYS: shop.entry } });
     client = redis.client();
   });
   afterAll(async () => {
@@ -109,12 +113,12 @@ describe('history in PostgreSQL', () => {
   });
 
   it('repeats an Idempotency-Key after the message moved: same id and status, not stored or sent again', async () => {
-    const key = 'history-repeat-1';
-    const first = await app.send(message).set('Idempotency-Key', key).expect(202);
+    const send = () => app.send(message).set('Authorization', shop.bearer).set('Idempotency-Key', 'history-repeat-1');
+    const first = await send().expect(202);
     await app.waitForStatus(first.body.id, ['sent']);
     await movedOutOfRedis(first.body.id);
 
-    const repeat = await app.send(message).set('Idempotency-Key', key).expect(202);
+    const repeat = await send().expect(202);
     expect(repeat.body).toEqual({ id: first.body.id, status: 'sent' });
     expect(await client.exists(`mailroute:email:${first.body.id}`)).toBe(0);
     const [{ count }] = await rows<{ count: number }>(databaseUrl, 'select count(*)::int as count from messages where id = $1', [first.body.id]);

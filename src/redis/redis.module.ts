@@ -16,4 +16,4 @@ export class RedisModule {}
 export { RedisConnection } from './redis-connection';
 export { freePort } from './redis-server.process';
 export { isRedisUnavailable } from './redis-unavailable';
-export { WhenRedisDown, outageException, requestOutage } from './when-redis-down.decorator';
+export { ExplainedOutage, WhenRedisDown, outageException, requestOutage } from './when-redis-down.decorator';

@@ -1,6 +1,6 @@
 import { BadRequestException, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { WhenRedisDown } from './when-redis-down.decorator';
+import { ExplainedOutage, WhenRedisDown } from './when-redis-down.decorator';
 
 const SAID = 'The thing was not done: Redis is unreachable; try again.';
 
@@ -20,8 +20,10 @@ describe('@WhenRedisDown', () => {
     await expect(routes.thing(new Error('Connection is closed.'))).rejects.toEqual(new ServiceUnavailableException(SAID));
   });
 
-  it("words the handler's own 503 the same, and lets every other error through", async () => {
+  it("words the handler's own 503 the same, unless it names its cause, and lets every other error through", async () => {
     await expect(routes.thing(new ServiceUnavailableException('could not'))).rejects.toEqual(new ServiceUnavailableException(SAID));
+    const explained = new ExplainedOutage('PostgreSQL is unreachable');
+    await expect(routes.thing(explained)).rejects.toBe(explained);
     const refused = new BadRequestException(['to is required']);
     await expect(routes.thing(refused)).rejects.toBe(refused);
   });

@@ -13,9 +13,15 @@ const logger = new Logger('Redis');
 type Handler = (...args: unknown[]) => unknown;
 
 /**
+ * A 503 that already names the part that is down (PostgreSQL, say): @WhenRedisDown leaves its words
+ * alone instead of blaming Redis.
+ */
+export class ExplainedOutage extends ServiceUnavailableException {}
+
+/**
  * What the route's 503 says while Redis cannot be reached: what did not happen, on the route's own
  * terms. The handler's Redis failures become that 503 instead of a 500, and any 503 it answers says it
- * (on a route that needs Redis, a 503 can only mean Redis). The handler is wrapped rather than
+ * (on a route that needs Redis, a 503 means Redis), except an ExplainedOutage. The handler is wrapped rather than
  * intercepted: a global interceptor costs every request of every route an RxJS pipeline and an
  * AsyncResource (about 70 µs of CPU here), for what a try/catch does.
  */
@@ -51,7 +57,7 @@ export function requestOutage({ method, route }: Request, error: Error, declared
 
 function translated(error: unknown, message: string): unknown {
   if (isRedisUnavailable(error)) return unavailable(error as Error, 'a route', message);
-  const is503 = error instanceof HttpException && error.getStatus() === HttpStatus.SERVICE_UNAVAILABLE;
+  const is503 = error instanceof HttpException && error.getStatus() === HttpStatus.SERVICE_UNAVAILABLE && !(error instanceof ExplainedOutage);
   return is503 ? new ServiceUnavailableException(message) : error;
 }
 

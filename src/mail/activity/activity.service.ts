@@ -1,9 +1,10 @@
 import { InjectQueue } from '@nestjs/bull';
-import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { TimeoutStrategy, timeout } from 'cockatiel';
 import { Principal, grants } from '../../auth/auth.module';
 import { HistoryReader } from '../../database/database.module';
+import { ExplainedOutage } from '../../redis/redis.module';
 import { DeliveryJob, EmailEvent, EmailRecord, EmailStatus, MAIL_QUEUE, MessageStore, isFinal } from '../messages/messages.module';
 import { decodeCursor, encodeCursor } from './email.cursor';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
@@ -94,7 +95,7 @@ export class ActivityService {
       return await read();
     } catch (error) {
       this.logger.warn(`history read failed: ${(error as Error).message}`);
-      throw new ServiceUnavailableException(HISTORY_UNREACHABLE);
+      throw new ExplainedOutage(HISTORY_UNREACHABLE);
     }
   }
 }

@@ -53,13 +53,16 @@ export class EmailEventStream {
     // ioredis keeps reconnecting after a failed first connect; the loop's commands fail until it has.
     await reader.connect().catch(() => undefined);
     let hasGroup = false;
+    // After a failure the batch stays this consumer's, unacknowledged: it is handled again first.
+    let retryOwn = false;
     try {
       while (!stopped()) {
         try {
           if (!hasGroup) await createGroup(reader, group);
           hasGroup = true;
-          await this.handleNext(reader, group, consumer, handle);
+          retryOwn = await this.handleNext(reader, group, consumer, handle, retryOwn);
         } catch (error) {
+          retryOwn = true;
           if (isStreamGone(error as Error)) hasGroup = false;
           else await this.pauseAfter(error as Error, group, stopped);
         }
@@ -69,11 +72,19 @@ export class EmailEventStream {
     }
   }
 
-  private async handleNext(reader: Redis, group: string, consumer: string, handle: (events: StreamedEvent[]) => Promise<void>): Promise<void> {
-    const entries = await this.nextEntries(reader, group, consumer);
-    if (entries.length === 0) return;
+  /** Handles the next batch: this consumer's own unacknowledged one when `own`; returns whether to look there again. */
+  private async handleNext(
+    reader: Redis,
+    group: string,
+    consumer: string,
+    handle: (events: StreamedEvent[]) => Promise<void>,
+    own: boolean,
+  ): Promise<boolean> {
+    const entries = own ? await this.read(reader, group, consumer, '0') : await this.nextEntries(reader, group, consumer);
+    if (entries.length === 0) return false;
     await handle(entries.map(([, fields]) => parse(fields)));
     await reader.xack(KEY, group, ...entries.map(([id]) => id));
+    return own;
   }
 
   /** Ends a consumer group for good (its events are no longer wanted); a failure only leaves it for next time. */
@@ -108,11 +119,12 @@ export class EmailEventStream {
   }
 
   private async nextEntries(reader: Redis, group: string, consumer: string): Promise<[string, string[]][]> {
-    return [...(await this.claimAbandoned(reader, group, consumer)), ...(await this.readNew(reader, group, consumer))];
+    return [...(await this.claimAbandoned(reader, group, consumer)), ...(await this.read(reader, group, consumer, '>'))];
   }
 
-  private async readNew(reader: Redis, group: string, consumer: string): Promise<[string, string[]][]> {
-    const result = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', KEY, '>')) as
+  /** `>`: entries no consumer has had yet (waiting up to BLOCK_MS for some); `0`: this consumer's unacknowledged ones. */
+  private async read(reader: Redis, group: string, consumer: string, from: '>' | '0'): Promise<[string, string[]][]> {
+    const result = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', KEY, from)) as
       | [string, [string, string[]][]][]
       | null;
     return result?.[0]?.[1] ?? [];
