@@ -18,6 +18,8 @@ const MESSAGES = 1_000_000;
 const DAYS = 30;
 const DAY_MS = 86_400_000;
 const RUNS = 200;
+/** Runs before the measured ones, as a server that has been serving has its caches and statistics loaded. */
+const WARM_UP_RUNS = 20;
 const LIMIT = 50;
 const OWNERS = 20;
 const CUSTOMERS = 200_000;
@@ -74,12 +76,15 @@ async function main(): Promise<void> {
     for (const scenario of SCENARIOS) {
       const latencies: number[] = [];
       let found = 0;
-      for (let run = 0; run < RUNS; run++) {
-        const query: HistoryQuery = { ...scenario.query(run), limit: LIMIT };
-        if (DEEP.has(scenario.name)) query.after = { createdAt: timeAt(run), id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
+      for (let run = -WARM_UP_RUNS; run < RUNS; run++) {
+        // Warm-up runs ask for other values than the measured ones: no measured query repeats one.
+        const variant = run < 0 ? RUNS - run : run;
+        const query: HistoryQuery = { ...scenario.query(variant), limit: LIMIT };
+        if (DEEP.has(scenario.name)) query.after = { createdAt: timeAt(variant), id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
         sent.length = 0;
         const started = performance.now();
         const page = await reader.list(query);
+        if (run < 0) continue;
         latencies.push(performance.now() - started);
         found += page.records.length;
         if (EXPLAIN && run === 0) for (const each of [...sent]) await explain(pool, scenario.name, each);
@@ -122,7 +127,7 @@ async function seed(db: Kysely<HistoryTables>): Promise<void> {
         ('{"orderId":"' || g || '","customerId":"cus_' || customer || '","region":"eu-west"}')::json,
         '[]', null, 'sendgrid', md5(g::text), case when status = 'failed' then '{"type":"permanent","message":"sendgrid answered HTTP 400: invalid recipient"}'::json end
       from (
-        select g, gen_random_uuid() as id, (g * 7) % ${sql.lit(OWNERS)} as shop, (g * 7919) % ${sql.lit(CUSTOMERS)} as customer,
+        select g, gen_random_uuid() as id, abs(hashint4(g::int)) % ${sql.lit(OWNERS)} as shop, (g * 7919) % ${sql.lit(CUSTOMERS)} as customer,
           to_timestamp((${sql.lit(since + day * DAY_MS)} + (g - ${sql.lit(first)})::bigint * ${sql.lit(DAY_MS)} / ${sql.lit(next - first)}) / 1000.0) as created_at,
           case when g % 100 < 3 then 'failed' when g % 100 = 3 then 'cancelled' else 'sent' end as status
         from generate_series(${sql.lit(first)}::bigint, ${sql.lit(next - 1)}) g

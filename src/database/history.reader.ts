@@ -132,18 +132,19 @@ export class HistoryReader {
   private page(query: HistoryQuery): Promise<MessageRow[]> {
     if (query.subject !== undefined) return this.dayByDay(query);
     if (query.to !== undefined) return this.matchedFirst(query);
-    return this.inOrder(query).execute();
+    return this.inOrder(query);
   }
 
   /** The planner's own plan: a filter most messages pass, or one a B-tree orders, reads the newest in order. */
-  private inOrder(query: HistoryQuery) {
+  private inOrder(query: HistoryQuery): Promise<MessageRow[]> {
     return this.db
       .selectFrom('messages')
       .select(MESSAGE_COLUMNS)
       .where((eb) => eb.and(filters(eb, query)))
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
-      .limit(query.limit);
+      .limit(query.limit)
+      .execute();
   }
 
   /** Every match first (materialized, so that PostgreSQL cannot walk in order instead), then the newest of them. */
