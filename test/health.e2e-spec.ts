@@ -45,7 +45,8 @@ describe('health probes', () => {
     app = await TestApp.start({ redisUrl: redis.url, env: { MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: '/dev/null/outbox' } });
 
     const ready = await app.http.get('/health/ready').expect(200);
-    expect(Object.keys(ready.body.details)).toEqual(['process', 'redis']);
+    expect(Object.keys(ready.body.details)).toEqual(['process', 'redis', 'history']);
+    expect(ready.body.details.history).toEqual({ status: 'up', database: 'up', waiting: 0, lagSeconds: 0 });
     await app.send({ from: 'a@example.com', to: 'b@example.com', subject: 'queued', text: 'x' }).expect(202);
   });
 });

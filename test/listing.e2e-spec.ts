@@ -70,6 +70,8 @@ describe('GET /v1/emails', () => {
     const sendAt = new Date(Date.now() + 60_000).toISOString();
     const scheduled: string[] = [];
     for (let i = 0; i < 12; i += 1) scheduled.push(await send({ ...message, to: 'later@example.com', sendAt }));
+    // The listing reads the history, which learns of new messages a moment later.
+    await pollUntil(() => allPages({ status: 'scheduled', limit: 100 }), (listed) => listed.size === scheduled.length);
 
     // After the first page, cancel one message it listed and two further down.
     let cancelled: string[] = [];
@@ -82,7 +84,8 @@ describe('GET /v1/emails', () => {
     });
 
     expect(seen).toEqual(new Set(scheduled.filter((id) => id === cancelled[0] || !cancelled.includes(id))));
-    expect(await allPages({ status: 'cancelled' })).toEqual(new Set(cancelled));
+    const listedCancelled = await pollUntil(() => allPages({ status: 'cancelled' }), (listed) => listed.size === cancelled.length);
+    expect(listedCancelled).toEqual(new Set(cancelled));
   });
 
   it('refuses bad filters and cursors with 400', async () => {

@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor } from './email.cursor';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 
 const jobTidyTimeout = timeout(2_000, TimeoutStrategy.Aggressive);
+const freshnessTimeout = timeout(1_000, TimeoutStrategy.Aggressive);
 const DEFAULT_PAGE = 20;
 export const HISTORY_UNREACHABLE = 'The message history (PostgreSQL) is unreachable; try again.';
 
@@ -37,6 +38,7 @@ export class ActivityService {
 
   /** A send key lists its own messages; an admin key lists everyone's. */
   async list(query: ListEmailsQueryDto, caller: Principal): Promise<{ records: EmailRecord[]; nextCursor: string | null }> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const { records, next } = await this.fromHistory(() =>
       this.history.list({
         owner: grants(caller.scope, 'admin') ? undefined : caller.name,
@@ -48,7 +50,7 @@ export class ActivityService {
         since: query.since ? Date.parse(query.since) : undefined,
         until: query.until ? Date.parse(query.until) : undefined,
         limit: query.limit ?? DEFAULT_PAGE,
-        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        after,
       }),
     );
     return { records: await this.current(records, query.status), nextCursor: next ? encodeCursor(next) : null };
@@ -83,11 +85,17 @@ export class ActivityService {
 
   /**
    * PostgreSQL learns of a message in flight a moment after Redis does: such a message is shown as Redis
-   * has it now, and left out when it no longer matches the status asked for.
+   * has it now, and left out when it no longer matches the status asked for. While Redis is away the
+   * listing still answers, with PostgreSQL's view of those messages.
    */
   private async current(records: EmailRecord[], status: EmailStatus | undefined): Promise<EmailRecord[]> {
-    const fresh = await Promise.all(records.map(async (record) => (isFinal(record.status) ? record : ((await this.store.find(record.email.id)) ?? record))));
+    const fresh = await Promise.all(records.map(async (record) => (isFinal(record.status) ? record : this.inRedis(record))));
     return status ? fresh.filter((record) => record.status === status) : fresh;
+  }
+
+  private async inRedis(record: EmailRecord): Promise<EmailRecord> {
+    const now = await freshnessTimeout.execute(() => this.store.find(record.email.id)).catch(() => undefined);
+    return now ?? record;
   }
 
   private async fromHistory<T>(read: () => Promise<T>): Promise<T> {

@@ -32,7 +32,6 @@ export class MessagesController {
    * learns of a new message within moments of its acceptance (see mailroute_history_lag_seconds).
    */
   @Get()
-  @WhenRedisDown('Messages cannot be listed while their store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailListDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A filter or the cursor is not valid.' })
   async list(
