@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
 import { loadConfig } from '../src/config/config.module';
-import { DatabaseConnection, HistoryPartitions, HistoryStore, HistoryTables, LateEvent } from '../src/database/database.module';
+import { DatabaseConnection, HistoryPartitions, HistoryStore, HistoryTables } from '../src/database/database.module';
+import type { LateEvent } from '../src/mail/messages/messages.module';
 import { queuedSnapshot, sentSnapshot } from './support/message-snapshot';
 import { ThrowawayPostgres } from './support/postgres';
 

@@ -9,7 +9,7 @@ export { DatabaseConnection } from './database-connection';
 export { HistoryPartitions } from './history.partitions';
 export { HistoryCursor, HistoryQuery, HistoryReader } from './history.reader';
 export { HISTORY_TABLES, HistoryTables } from './history.schema';
-export { HistoryStore, LateEvent, MessageSnapshot } from './history.store';
+export { HistoryStore } from './history.store';
 
 /** PostgreSQL, where messages' history is kept (issue 17): the connection, migrated at start, and what writes, reads and expires the history. */
 @Module({

@@ -1,29 +1,8 @@
 import { Insertable, Kysely } from 'kysely';
-import type { EmailEvent, EmailRecord } from '../mail/messages/messages.module';
+import { EmailEvent, EmailRecord, LateEvent, MessageSnapshot, isFinal } from '../mail/messages/messages.module';
 import { HistoryPartitions } from './history.partitions';
 import { HistoryTables, MessageAttemptsTable, MessageBodiesTable, MessageEventsTable, MessagesTable } from './history.schema';
 
-/**
- * A message as Redis holds it now: record.attempts are all its attempts so far in order; events all its
- * events so far in order. record.email carries text/html/headers (attachments [] — bytes are never kept;
- * record.attachments has their infos).
- */
-export interface MessageSnapshot {
-  record: EmailRecord;
-  events: EmailEvent[];
-}
-
-/**
- * An event that arrived after the message left Redis (a provider's report of delivery, bounce...).
- * `seq` is unique per event and larger than any list position.
- */
-export interface LateEvent {
-  emailId: string;
-  seq: number;
-  event: EmailEvent;
-}
-
-const FINAL = new Set(['sent', 'failed', 'cancelled']);
 /** PostgreSQL's limit on one statement's parameters: a larger batch is inserted a slice at a time. */
 const MAX_PARAMETERS = 65_535;
 
@@ -46,7 +25,7 @@ export class HistoryStore {
     await this.partitions.ensure(latest.map(({ record }) => new Date(record.createdAt)));
     const attempts = latest.flatMap(({ record }) => attemptRows(record));
     const events = latest.flatMap(eventRows);
-    const bodies = this.keepBodies ? latest.filter(({ record }) => FINAL.has(record.status)).map(({ record }) => bodyRow(record)) : [];
+    const bodies = this.keepBodies ? latest.filter(({ record }) => isFinal(record.status)).map(({ record }) => bodyRow(record)) : [];
     await this.db.transaction().execute(async (tx) => {
       for (const rows of slices(latest.map(messageRow))) await upsertMessages(tx, rows);
       for (const rows of slices(attempts)) await tx.insertInto('message_attempts').values(rows).onConflict((oc) => oc.doNothing()).execute();

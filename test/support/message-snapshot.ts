@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MessageSnapshot } from '../../src/database/database.module';
+import type { MessageSnapshot } from '../../src/mail/messages/messages.module';
 import type { EmailRecord } from '../../src/mail/messages/messages.module';
 
 export interface SnapshotOptions {
