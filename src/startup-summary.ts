@@ -8,8 +8,8 @@ const CHECK_TIMEOUT_MS = 5_000;
 const checkTimeout = timeout(CHECK_TIMEOUT_MS, TimeoutStrategy.Aggressive);
 
 /**
- * The one line an operator reads to know what started: role, Redis, providers with their first
- * check, routing, limits. Credentials never appear: Redis is named by host only.
+ * The one line an operator reads to know what started: role, Redis, PostgreSQL, providers with their
+ * first check, routing, limits. Credentials never appear: Redis and PostgreSQL are named by host only.
  */
 export async function startupSummary(app: INestApplication): Promise<string> {
   const config = app.get(AppConfig);
@@ -17,6 +17,7 @@ export async function startupSummary(app: INestApplication): Promise<string> {
   const parts = [
     `role=${config.role}`,
     `redis=${describeRedis(config)}`,
+    `history=${describeDatabase(config)}`,
     `providers=[${providers.join(', ')}]`,
     `routing=${config.providers.routing.strategy}`,
     ...(PROCESS_ROLES[config.role].worker ? [`concurrency=${config.mail.concurrency}`] : []),
@@ -41,4 +42,10 @@ function describeRedis({ redis }: AppConfig): string {
   if (!redis.url) return `embedded (${redis.dataDir})`;
   const { protocol, hostname, port, pathname } = new URL(redis.url);
   return `${protocol}//${hostname}:${port || 6379}${pathname.length > 1 ? pathname : ''}`;
+}
+
+function describeDatabase({ database }: AppConfig): string {
+  if (!database.url) return `embedded (${database.dataDir})`;
+  const { protocol, hostname, port, pathname } = new URL(database.url);
+  return `${protocol}//${hostname}:${port || 5432}${pathname}`;
 }
