@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HistoryStore } from '../../database/database.module';
 import { EmailEventStream, HistoryOutbox, MessageSnapshot, StreamedEvent, isFinal } from '../messages/messages.module';
 import { HistoryMetrics } from './history.metrics';
@@ -19,7 +19,7 @@ const SWEEP_INTERVAL_MS = 500;
  * and catches up: what has not moved stays in Redis.
  */
 @Injectable()
-export class HistoryWriter implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HistoryWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HistoryWriter.name);
   private stopped = false;
   private wake?: () => void;
@@ -36,7 +36,8 @@ export class HistoryWriter implements OnApplicationBootstrap, OnApplicationShutd
     this.running = [this.stream.consume(GROUP, (events) => this.followed(events), () => this.stopped), this.sweepUntilStopped()];
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before any connection closes: a write under way finishes, where a closed Redis would hold it forever. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await Promise.all(this.running);
