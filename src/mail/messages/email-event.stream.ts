@@ -5,12 +5,15 @@ import { RedisConnection } from '../../redis/redis.module';
 import { EmailEvent } from './email-record';
 
 const KEY = 'mailroute:events';
-/** Bounds the stream for a consumer that is away for long; events are also kept on each message. */
+/**
+ * Bounds the stream while a consumer is away for long (PostgreSQL down for the history writer): nothing
+ * is lost by trimming, since each message keeps its events in Redis until they are in PostgreSQL, but a
+ * webhook receiver would miss the trimmed events. Normally trimHandled() keeps the stream far shorter.
+ */
 const MAX_LENGTH = 100_000;
 /**
  * The stream goes a week after its last event, like the webhook deliveries made from it (and its
- * consumer group with it: consumers create the group again). A stream left behind when webhooks are
- * turned off, with its events, goes then too.
+ * consumer groups with it: consumers create their group again).
  */
 const KEEP_SECONDS = 7 * 86_400;
 const BLOCK_MS = 1_000;
