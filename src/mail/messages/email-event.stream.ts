@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
 import { RedisConnection } from '../../redis/redis.module';
 import { EmailEvent } from './email-record';
@@ -8,14 +7,10 @@ const KEY = 'mailroute:events';
 /**
  * Bounds the stream while a consumer is away for long (PostgreSQL down for the history writer): nothing
  * is lost by trimming, since each message keeps its events in Redis until they are in PostgreSQL, but a
- * webhook receiver would miss the trimmed events. Normally trimHandled() keeps the stream far shorter.
+ * webhook receiver would miss the trimmed events. Normally trimHandled() keeps the stream far shorter,
+ * which is why it needs no expiry. The scripts that append to it (message.store.ts) use it.
  */
-const MAX_LENGTH = 100_000;
-/**
- * The stream goes a week after its last event, like the webhook deliveries made from it (and its
- * consumer groups with it: consumers create their group again).
- */
-const KEEP_SECONDS = 7 * 86_400;
+export const STREAM_MAX_LENGTH = 100_000;
 const BLOCK_MS = 1_000;
 /** A consumer that has not acknowledged an event for this long is taken to be dead. */
 const CLAIM_IDLE_MS = 30_000;
@@ -38,10 +33,6 @@ export class EmailEventStream {
   private readonly logger = new Logger(EmailEventStream.name);
 
   constructor(private readonly redis: RedisConnection) {}
-
-  append(multi: ChainableCommander, emailId: string, eventJson: string): void {
-    multi.xadd(KEY, 'MAXLEN', '~', MAX_LENGTH, '*', 'emailId', emailId, 'event', eventJson).expire(KEY, KEEP_SECONDS);
-  }
 
   /**
    * Hands the events to `handle`, a batch at a time, until `stopped()` says so; a batch is acknowledged
@@ -97,7 +88,7 @@ export class EmailEventStream {
 
   /**
    * Drops the entries every consumer group has acknowledged, so that the stream holds what is still to
-   * be handled rather than the last MAX_LENGTH events: Redis memory follows the traffic in flight.
+   * be handled rather than the last STREAM_MAX_LENGTH events: Redis memory follows the traffic in flight.
    */
   async trimHandled(): Promise<void> {
     const groups = (await this.redis.client.xinfo('GROUPS', KEY).catch(() => [])) as unknown[][];
@@ -142,12 +133,11 @@ export class EmailEventStream {
   }
 }
 
-/** Creates the group, and the stream when there is none; a stream created here expires like any other. */
+/** Creates the group, and the stream when there is none. */
 async function createGroup(reader: Redis, group: string): Promise<void> {
   await reader.xgroup('CREATE', KEY, group, '0', 'MKSTREAM').catch((error: Error) => {
     if (!error.message.includes('BUSYGROUP')) throw error;
   });
-  await reader.expire(KEY, KEEP_SECONDS);
 }
 
 /** The stream expired (or was deleted) since the group was created, taking the group with it. */

@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/config.module';
 import type { Attachment, OutgoingEmail } from '../../providers/providers.module';
 import { RedisConnection } from '../../redis/redis.module';
 import { Attempt, AttachmentInfo, EmailEvent, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
-import { EmailEventStream } from './email-event.stream';
+import { EmailEventStream, STREAM_MAX_LENGTH } from './email-event.stream';
 import { LateEvent, lateEntry, lateRange, parseLateEntry } from './late-event';
 import {
   FINAL_STATUSES,
@@ -41,7 +41,7 @@ for i = 11, #ARGV do
     for field, value in pairs(cjson.decode(ARGV[5])) do redis.call('HSET', KEYS[1], field, value) end
     redis.call('RPUSH', KEYS[2], ARGV[3])
     if ARGV[7] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[7]) end
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[6], 'event', ARGV[3])
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ${STREAM_MAX_LENGTH}, '*', 'emailId', ARGV[6], 'event', ARGV[3])
     for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
     if ARGV[9] == '1' then
       redis.call('ZREM', KEYS[6], ARGV[6])
@@ -71,7 +71,7 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 redis.call('RPUSH', KEYS[2], ARGV[4])
 for k = 1, 2 do redis.call('EXPIRE', KEYS[k], ARGV[1]) end
 if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[1]) end
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[2], 'event', ARGV[4])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ${STREAM_MAX_LENGTH}, '*', 'emailId', ARGV[2], 'event', ARGV[4])
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
 return 1`;
 
@@ -82,7 +82,7 @@ return 1`;
  * KEYS: record, events, event stream, late events. ARGV: id, event, ttl, late entry.
  */
 const APPEND_EVENT = `
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', 100000, '*', 'emailId', ARGV[1], 'event', ARGV[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ${STREAM_MAX_LENGTH}, '*', 'emailId', ARGV[1], 'event', ARGV[2])
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[2])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
@@ -90,6 +90,21 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 redis.call('ZADD', KEYS[4], 0, ARGV[4])
 return 0`;
+
+/**
+ * Adds an attempt (and, for a failed one, its event, on the stream too) to a message still in Redis; a
+ * worker that outlived its job (the message has finished and moved since) changes nothing.
+ * KEYS: record, attempts, events, attachment bytes, event stream. ARGV: attempt, event ('' for none), id, ttl.
+ */
+const RECORD_ATTEMPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+if ARGV[2] ~= '' then
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ${STREAM_MAX_LENGTH}, '*', 'emailId', ARGV[3], 'event', ARGV[2])
+end
+for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[4]) end
+return 1`;
 
 /**
  * The scripts as commands of the clients that run them: after its first use on a connection, a script
@@ -100,6 +115,7 @@ declare module 'ioredis' {
     mailrouteTransition(...keysThenArgs: (string | number)[]): Result<TransitionReply, Context>;
     mailrouteCreate(...keysThenArgs: (string | number)[]): Result<0 | 1, Context>;
     mailrouteAppendEvent(...keysThenArgs: (string | number)[]): Result<0 | 1, Context>;
+    mailrouteRecordAttempt(...keysThenArgs: (string | number)[]): Result<0 | 1, Context>;
   }
 }
 
@@ -143,6 +159,7 @@ export class MessageStore {
     this.ttlSeconds = config.mail.retentionDays * SECONDS_PER_DAY;
     redis.client.defineCommand('mailrouteTransition', { numberOfKeys: 7, lua: TRANSITION });
     redis.client.defineCommand('mailrouteAppendEvent', { numberOfKeys: 4, lua: APPEND_EVENT });
+    redis.client.defineCommand('mailrouteRecordAttempt', { numberOfKeys: 5, lua: RECORD_ATTEMPT });
   }
 
   /** Lets transactions of `client` (the queue's connection) carry stage()'s writes: defines its script there. */
@@ -265,13 +282,10 @@ export class MessageStore {
   }
 
   async recordAttempt(id: string, attempt: Attempt): Promise<void> {
-    const multi = this.redis.client.multi().rpush(attemptsKey(id), JSON.stringify(attempt));
-    if (attempt.outcome === 'failed') {
-      const failed = event('attempt_failed', attempt.startedAt, { provider: attempt.provider, detail: attempt.error?.message });
-      multi.rpush(eventsKey(id), failed);
-      this.stream.append(multi, id, failed);
-    }
-    await this.expire(multi, id).exec();
+    const failed =
+      attempt.outcome === 'failed' ? event('attempt_failed', attempt.startedAt, { provider: attempt.provider, detail: attempt.error?.message }) : '';
+    const keys = [recordKey(id), attemptsKey(id), eventsKey(id), contentKey(id), this.stream.key];
+    await this.redis.client.mailrouteRecordAttempt(...keys, JSON.stringify(attempt), failed, id, this.ttlSeconds);
   }
 
   /** The accepting attempt is stored with the status, in the same step. */
@@ -321,14 +335,6 @@ export class MessageStore {
       ...from,
     );
     return reply ?? undefined;
-  }
-
-  private expire(multi: ChainableCommander, id: string): ChainableCommander {
-    return multi
-      .expire(recordKey(id), this.ttlSeconds)
-      .expire(attemptsKey(id), this.ttlSeconds)
-      .expire(eventsKey(id), this.ttlSeconds)
-      .expire(contentKey(id), this.ttlSeconds);
   }
 }
 
