@@ -4,10 +4,11 @@ import { CRASH_LOSS_WINDOW_MS } from './support/chaos/reconciliation';
 
 const settings = chaosSettings();
 
-// "An accepted email (HTTP 202) is delivered or reported failed, never lost": one api process, two
-// workers and Redis as separate processes, under worker SIGKILLs, a Redis restart and a Redis crash,
-// flaky providers and a primary outage. CHAOS_MESSAGES sets the size, CHAOS_SEED replays a run's draws.
-describe(`chaos: ${settings.messages} messages under process, Redis and provider faults (seed ${settings.seed})`, () => {
+// "An accepted email (HTTP 202) is delivered or reported failed, never lost", and its history ends in
+// PostgreSQL: one api process, two workers, Redis and PostgreSQL as separate processes, under worker
+// SIGKILLs, a Redis restart and a Redis crash, a PostgreSQL outage and a PostgreSQL crash, flaky
+// providers and a primary outage. CHAOS_MESSAGES sets the size, CHAOS_SEED replays a run's draws.
+describe(`chaos: ${settings.messages} messages under process, Redis, PostgreSQL and provider faults (seed ${settings.seed})`, () => {
   const cluster = new ChaosCluster();
   let report: ChaosReport;
 
@@ -47,5 +48,19 @@ describe(`chaos: ${settings.messages} messages under process, Redis and provider
 
   it('answers every request with 202 or 503, or not at all', () => {
     expect(report.reconciliation.rejectedRequests).toEqual([]);
+  });
+
+  it('moves every final message to PostgreSQL once PostgreSQL is back from its outage and its crash', () => {
+    expect(report.history.notCaughtUp).toEqual([]);
+    expect(report.history.historyMissing).toEqual([]);
+  });
+
+  it('keeps each final message in PostgreSQL once, with the status, attempts and events the API shows', () => {
+    expect(report.history.historyMismatches).toEqual([]);
+    expect(report.history.historyDuplicates).toEqual([]);
+  });
+
+  it('keeps nothing of a final message in Redis once its history is in PostgreSQL', () => {
+    expect(report.history.leftInRedis).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import { ChaosCluster, RedisOutage } from './chaos-cluster';
+import { ChaosCluster, PostgresOutage, RedisOutage } from './chaos-cluster';
 import { planRequests, replayKeyed, RequestResult, runTraffic } from './chaos-client';
 import { chaosFaults, PRIMARY_BACK, PRIMARY_DOWN, WORKER_KILL } from './chaos-faults';
 import { FaultRecord, FaultSchedule } from './fault-schedule';
 import { awaitFinalStatuses } from './final-statuses';
+import { HistoryReconciliation, reconcileHistory } from './history-reconciliation';
 import { LossyProxy } from './lossy-proxy';
 import { Progress } from './progress';
 import { flakyProvider } from './provider-faults';
@@ -30,10 +31,13 @@ export function chaosSettings(env: NodeJS.ProcessEnv = process.env): ChaosSettin
   };
 }
 
-/** Long enough for the traffic at its rate, the faults and the drain, on a loaded 2-core machine. */
-export function chaosTimeoutMs({ messages, rate }: ChaosSettings): number {
-  return 240_000 + Math.ceil((messages / rate) * 1000) * 2;
+/** Long enough for the traffic at its rate, the faults, the drain and the history's catch-up, on a loaded 2-core machine. */
+export function chaosTimeoutMs(settings: ChaosSettings): number {
+  return 240_000 + Math.ceil((settings.messages / settings.rate) * 1000) * 2 + historyCatchUpMs(settings);
 }
+
+/** The history writers move hundreds of messages a second; this leaves them a wide margin. */
+const historyCatchUpMs = ({ messages }: ChaosSettings) => 60_000 + messages * 5;
 
 /** Share of the api's answers cut off on their way back to the client. */
 const LOST_API_ANSWERS = 0.02;
@@ -41,6 +45,8 @@ const LOST_API_ANSWERS = 0.02;
 export interface ChaosReport {
   settings: ChaosSettings;
   reconciliation: Reconciliation;
+  /** The history in PostgreSQL against the API's final messages, after the history writers caught up. */
+  history: HistoryReconciliation;
   duplicateBound: number;
   /** Keyed requests that, sent again after the run, got other ids than their 202. */
   idempotencyMismatches: string[];
@@ -51,9 +57,10 @@ export interface ChaosReport {
 
 /**
  * The whole run: flaky providers, the traffic (through a hop that loses some answers) with the faults
- * scheduled on it, then, with every fault over (Redis up, providers healthy, both workers up), the keyed
- * requests replayed, every accepted message awaited until it is sent or failed, and the clients', the
- * store's and the providers' records reconciled.
+ * scheduled on it, then, with every fault over (Redis and PostgreSQL up, providers healthy, both workers
+ * up), the keyed requests replayed, every accepted message awaited until it is sent or failed, the
+ * clients', the store's and the providers' records reconciled, and, once the history writers have caught
+ * up, PostgreSQL's history against the store's final messages.
  */
 export async function runChaos(cluster: ChaosCluster, settings: ChaosSettings): Promise<ChaosReport> {
   const random = (stream: number) => new SeededRandom(settings.seed + stream);
@@ -74,6 +81,7 @@ export async function runChaos(cluster: ChaosCluster, settings: ChaosSettings): 
   const store = await awaitFinalStatuses(cluster.api.url, acceptedIds, 60_000 + settings.messages * 2);
   const drained = Date.now();
   const diagnosis = await diagnoseStuck(cluster.api.url, cluster.redisUrl, store.unfinished.slice(0, 20).map(({ id }) => id));
+  const history = await reconcileHistory(cluster, store.final, historyCatchUpMs(settings));
 
   const received = receivedSends(cluster.sendgrid, cluster.mailgun);
   const reconciliation = reconcile(results, store, received, cluster.redisOutages);
@@ -88,14 +96,15 @@ export async function runChaos(cluster: ChaosCluster, settings: ChaosSettings): 
       `traffic ${seconds(trafficDone - started)} s, drain ${seconds(drained - trafficDone)} s`,
     {
       ...reconciliation.figures,
+      ...history.figures,
       'duplicate bound': bound,
       'api answers lost on the way to the client': proxy.lost,
       'lost provider answers (hang, drop)': faults.lostAnswers,
-      ...faultTimes(schedule.log, cluster.redisOutages, started),
+      ...faultTimes(schedule.log, cluster, started),
       'keyed requests replayed with other ids': idempotencyMismatches.length,
     },
   );
-  return { settings, reconciliation, duplicateBound: bound, idempotencyMismatches, diagnosis, summary };
+  return { settings, reconciliation, history, duplicateBound: bound, idempotencyMismatches, diagnosis, summary };
 }
 
 /** Runs the traffic and the fault schedule side by side; both have ended when this returns or throws. */
@@ -124,9 +133,13 @@ async function trafficUnderFaults(
 
 /**
  * How long killed workers took to be replaced, when the primary's outage began and ended, and when each
- * Redis fault happened and how long Redis was down.
+ * Redis and PostgreSQL fault happened and how long the server was down.
  */
-function faultTimes(log: FaultRecord[], outages: RedisOutage[], started: number): Record<string, string> {
+function faultTimes(
+  log: FaultRecord[],
+  { redisOutages, postgresOutages }: { redisOutages: RedisOutage[]; postgresOutages: PostgresOutage[] },
+  started: number,
+): Record<string, string> {
   const kills = log.filter((record) => record.name === WORKER_KILL).map(({ startedAt, endedAt }) => endedAt - startedAt);
   const rows: Record<string, string> = {
     [WORKER_KILL]: `${kills.length} times, replaced in ${seconds(Math.min(...kills))} to ${seconds(Math.max(...kills))} s`,
@@ -134,8 +147,10 @@ function faultTimes(log: FaultRecord[], outages: RedisOutage[], started: number)
   for (const { name, issued, startedAt } of log.filter((record) => [PRIMARY_DOWN, PRIMARY_BACK].includes(record.name))) {
     rows[name] = `at ${issued} messages (${seconds(startedAt - started)} s)`;
   }
-  for (const { signal, signalledAt, backAt } of outages) {
-    rows[`redis ${signal}`] = `at ${seconds(signalledAt - started)} s, down ${seconds(backAt - signalledAt)} s`;
+  const downtime = ({ signalledAt, backAt }: RedisOutage | PostgresOutage) => `at ${seconds(signalledAt - started)} s, down ${seconds(backAt - signalledAt)} s`;
+  for (const outage of redisOutages) rows[`redis ${outage.signal}`] = downtime(outage);
+  for (const outage of postgresOutages) {
+    rows[`postgres ${outage.signal}`] = `${downtime(outage)}, ${outage.finalWaiting} final messages waiting in Redis as it started again`;
   }
   return rows;
 }

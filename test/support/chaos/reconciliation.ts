@@ -176,7 +176,7 @@ function countDuplicates(delivered: Delivery[]): number {
   return [...groupBy(delivered, (send) => send.id).values()].reduce((sum, sends) => sum + sends.length - 1, 0);
 }
 
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+export function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   items.forEach((item) => groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]));
   return groups;
