@@ -161,3 +161,43 @@ describe('history in PostgreSQL', () => {
     await pollUntil(() => client.xlen('mailroute:events'), (length) => length === 0);
   });
 });
+
+describe('history in PostgreSQL, when PostgreSQL is away at start', () => {
+  let redis: ThrowawayRedis;
+  let postgres: ThrowawayPostgres;
+  let databaseUrl: string;
+  let app: TestApp | undefined;
+
+  beforeAll(async () => {
+    [redis, postgres] = await Promise.all([ThrowawayRedis.start(), ThrowawayPostgres.start()]);
+    databaseUrl = await postgres.createDatabase();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all([redis?.stop(), postgres?.stop()]);
+  });
+
+  it('refuses to start on an answer waiting will not change (a wrong password), naming it', async () => {
+    const wrong = new URL(databaseUrl);
+    wrong.password = 'not-the-password';
+    await expect(TestApp.start({ redisUrl: redis.url, databaseUrl: wrong.toString() })).rejects.toThrow(/password authentication failed/);
+  });
+
+  it('starts without it, accepts and delivers, and migrates and catches up once it answers', async () => {
+    await postgres.server.kill();
+    app = await TestApp.start({ redisUrl: redis.url, databaseUrl });
+    const ids = await Promise.all(Array.from({ length: 3 }, async () => (await app!.send(message).expect(202)).body.id as string));
+    await Promise.all(ids.map((id) => app!.waitForStatus(id, ['sent'])));
+    await app.http.get('/v1/emails').expect(503);
+    expect((await app.http.get('/health/ready').expect(200)).body.details.history).toMatchObject({ database: 'down', waiting: ids.length });
+
+    await postgres.restart();
+    const listed = await pollUntil(
+      () => app!.http.get('/v1/emails'),
+      (response) => response.status === 200 && response.body.data.length === ids.length,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(listed.body.data.map((email: { id: string }) => email.id).sort()).toEqual([...ids].sort());
+    expect(listed.body.data.map((email: { status: string }) => email.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+});

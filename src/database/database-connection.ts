@@ -1,26 +1,46 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import { AppConfig } from '../config/config.module';
+import { isDatabaseUnreachable } from './database-unreachable';
 import { migrateToLatest } from './history.migrations';
 import { HistoryTables } from './history.schema';
 import { PostgresServerProcess } from './postgres-server.process';
+import { SchemaGate } from './schema-gate.plugin';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const STATEMENT_TIMEOUT_MS = 10_000;
+/**
+ * Retries of the start-up migration while PostgreSQL is away: soon at first, then every 30 s at most.
+ * Its waits do not hold the process open (unref) nor its shutdown, which aborts the retries.
+ */
+const untilReachable = retry(handleWhen(isDatabaseUnreachable), {
+  maxAttempts: Number.POSITIVE_INFINITY,
+  backoff: new ExponentialBackoff({ initialDelay: 1_000, maxDelay: 30_000 }),
+}).dangerouslyUnref();
 
 /**
  * The PostgreSQL that keeps the history: DATABASE_URL, or an embedded server mailroute starts in
  * POSTGRES_DATA_DIR and stops itself (the laptop default, like the embedded Redis). The schema is
- * migrated before the connection is handed out.
+ * migrated before `db` runs a query. A PostgreSQL that cannot be reached at start does not stop the
+ * process, since accepting and delivering do not need it: the migration is retried until it answers, and
+ * until then every query fails at once, as it would against an unreachable server. Any other failure (a
+ * wrong password, a schema newer than this version) stops the start.
  */
 export class DatabaseConnection implements OnApplicationShutdown {
   private static readonly logger = new Logger('PostgreSQL');
+  /** The history's queries, held back by the gate until the schema is checked. */
+  readonly db: Kysely<HistoryTables>;
+  private readonly stopping = new AbortController();
 
   private constructor(
-    readonly db: Kysely<HistoryTables>,
+    private readonly raw: Kysely<HistoryTables>,
+    private readonly gate: SchemaGate,
     private readonly embedded?: PostgresServerProcess,
-  ) {}
+  ) {
+    this.db = raw.withPlugin(gate);
+  }
 
   static async open(config: AppConfig): Promise<DatabaseConnection> {
     const embedded = await DatabaseConnection.startEmbeddedUnlessConfigured(config);
@@ -33,15 +53,18 @@ export class DatabaseConnection implements OnApplicationShutdown {
     });
     // An idle client's error (the server restarted) would otherwise be thrown; the pool replaces it.
     pool.on('error', (error) => DatabaseConnection.logger.warn(`PostgreSQL connection error: ${error.message}`));
-    const db = new Kysely<HistoryTables>({ dialect: new PostgresDialect({ pool }) });
+    const connection = new DatabaseConnection(new Kysely<HistoryTables>({ dialect: new PostgresDialect({ pool }) }), new SchemaGate(), embedded);
     try {
-      await migrateToLatest(db as Kysely<unknown>);
+      await connection.migrate();
     } catch (error) {
-      await db.destroy();
-      await embedded?.stop();
-      throw error;
+      if (!isDatabaseUnreachable(error)) {
+        await connection.close();
+        throw error;
+      }
+      DatabaseConnection.logger.warn(`PostgreSQL is unreachable (${(error as Error).message}); starting without the history until it answers`);
+      void connection.migrateOnceReachable();
     }
-    return new DatabaseConnection(db, embedded);
+    return connection;
   }
 
   private static async startEmbeddedUnlessConfigured(config: AppConfig): Promise<PostgresServerProcess | undefined> {
@@ -52,7 +75,27 @@ export class DatabaseConnection implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.db.destroy();
+    this.stopping.abort();
+    await this.close();
+  }
+
+  private async migrate(): Promise<void> {
+    await migrateToLatest(this.raw as Kysely<unknown>);
+    this.gate.openNow();
+  }
+
+  private async migrateOnceReachable(): Promise<void> {
+    try {
+      await untilReachable.execute(() => this.migrate(), this.stopping.signal);
+      DatabaseConnection.logger.log('PostgreSQL answers: the schema is migrated and the history is available');
+    } catch (error) {
+      if (this.stopping.signal.aborted) return;
+      DatabaseConnection.logger.error(`The history stays unavailable: ${(error as Error).message}`);
+    }
+  }
+
+  private async close(): Promise<void> {
+    await this.raw.destroy();
     await this.embedded?.stop();
   }
 }

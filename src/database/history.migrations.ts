@@ -20,5 +20,5 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const { error, results = [] } = await new Migrator({ db, provider }).migrateToLatest();
   if (!error) return;
   const failed = results.find((result) => result.status === 'Error')?.migrationName;
-  throw new Error(`${failed ? `database migration ${failed}` : 'migrating the database'} failed: ${(error as Error).message}`);
+  throw new Error(`${failed ? `database migration ${failed}` : 'migrating the database'} failed: ${(error as Error).message}`, { cause: error });
 }
