@@ -19,7 +19,7 @@ const BATCHES_IN_FLIGHT = 4;
 /** One client per batch in flight, each with its own key, as separate callers post: each stays under API_RATE_LIMIT. */
 const POSTERS = Array.from({ length: BATCHES_IN_FLIGHT }, (_, n) => newApiKey(`bench-poster-${n}`, 'send'));
 
-/** What a delivery bench posts unless it brings its own message. */
+/** One message of a POST /v1/emails/batch body, as a bench makes it. */
 export type BenchEmail = Record<string, unknown>;
 
 /** Additions to the api process: further API_KEYS entries, further environment. */
