@@ -19,7 +19,16 @@ const BATCHES_IN_FLIGHT = 4;
 /** One client per batch in flight, each with its own key, as separate callers post: each stays under API_RATE_LIMIT. */
 const POSTERS = Array.from({ length: BATCHES_IN_FLIGHT }, (_, n) => newApiKey(`bench-poster-${n}`, 'send'));
 
-const benchEmail = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
+/** One message of a POST /v1/emails/batch body, as a bench makes it. */
+export type BenchEmail = Record<string, unknown>;
+
+/** Additions to the api process: further API_KEYS entries, further environment. */
+export interface RigApiOptions {
+  keys?: string[];
+  env?: Record<string, string>;
+}
+
+const benchEmail: BenchEmail = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
 
 /**
  * The processes a delivery benchmark runs against, as in production: Redis with AOF and PostgreSQL with
@@ -40,7 +49,8 @@ export class DeliveryRig {
     private readonly build: ProductionBuild | undefined,
     private readonly redisServer: RedisServerProcess,
     private readonly postgres: ThrowawayPostgres,
-    private readonly databaseUrl: string,
+    /** The database every process of the rig shares. */
+    readonly databaseUrl: string,
     readonly fake: FakeSendGridProcess,
     readonly api: ServiceProcess,
     /** The bench's own connection, for counts and FLUSHALL. */
@@ -49,7 +59,7 @@ export class DeliveryRig {
   ) {}
 
   /** `entry`: a bundle already built (e.g. dist/main.js after `npm run build`) instead of a fresh build. */
-  static async start(delayMs: number, entry?: string): Promise<DeliveryRig> {
+  static async start(delayMs: number, entry?: string, apiOptions: RigApiOptions = {}): Promise<DeliveryRig> {
     const dataDir = mkdtempSync(join(tmpdir(), 'mailroute-delivery-bench-'));
     const [build, redisServer, postgres, fake] = await Promise.all([
       entry ? undefined : ProductionBuild.build(),
@@ -60,7 +70,12 @@ export class DeliveryRig {
     const bundle = entry ? resolve(entry) : build!.entry;
     const databaseUrl = await postgres.createDatabase();
     const api = await ServiceProcess.start(
-      { ...serviceEnv(redisServer.url, databaseUrl, fake, dataDir), MAIL_ROLE: 'api', API_KEYS: POSTERS.map(({ entry }) => entry).join(',') },
+      {
+        ...serviceEnv(redisServer.url, databaseUrl, fake, dataDir),
+        MAIL_ROLE: 'api',
+        API_KEYS: [...POSTERS.map(({ entry }) => entry), ...(apiOptions.keys ?? [])].join(','),
+        ...apiOptions.env,
+      },
       { entry: bundle },
     );
     const redis = new Redis(redisServer.url);
@@ -109,18 +124,22 @@ export class DeliveryRig {
     return counts.waiting + counts.active + (counts.paused ?? 0);
   }
 
-  /** Accepts `count` messages through POST /v1/emails/batch, as clients would; they wait in the paused queue. */
-  async loadThroughApi(count: number): Promise<void> {
+  /**
+   * Accepts `count` messages through POST /v1/emails/batch, as clients would; they wait in the paused queue.
+   * `email(n)` makes the n-th message, the rig's small one by default.
+   */
+  async loadThroughApi(count: number, email: (n: number) => BenchEmail = () => benchEmail): Promise<void> {
     const expected = (await this.queuedCount()) + count;
     let next = 0;
     const poster = async (authorization: string) => {
       while (next < count) {
+        const first = next;
         const size = Math.min(BATCH, count - next);
         next += size;
         const response = await fetch(`${this.api.url}/v1/emails/batch`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: authorization },
-          body: JSON.stringify(Array.from({ length: size }, () => benchEmail)),
+          body: JSON.stringify(Array.from({ length: size }, (_, n) => email(first + n))),
         });
         if (response.status !== 202) throw new Error(`batch answered ${response.status}: ${await response.text()}`);
       }

@@ -10,20 +10,16 @@ import { performance } from 'node:perf_hooks';
 import { Kysely, LogEvent, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { loadConfig } from '../src/config/config.module';
-import { DatabaseConnection, HistoryPartitions, HistoryQuery, HistoryReader, HistoryTables } from '../src/database/database.module';
+import { DatabaseConnection, HistoryQuery, HistoryReader, HistoryTables } from '../src/database/database.module';
 import { ThrowawayPostgres } from '../test/support/postgres';
+import { CUSTOMERS, DAYS, OWNERS, TAGS, seedHistory, timeAt } from './history-seed';
 import { saveResults } from './results-file';
 
 const MESSAGES = 1_000_000;
-const DAYS = 30;
-const DAY_MS = 86_400_000;
 const RUNS = 200;
 /** Runs before the measured ones, as a server that has been serving has its caches and statistics loaded. */
 const WARM_UP_RUNS = 20;
 const LIMIT = 50;
-const OWNERS = 20;
-const CUSTOMERS = 200_000;
-const TAGS = ['orders', 'shipping', 'password-reset', 'invoice', 'welcome', 'newsletter', 'eu', 'us', 'apac', 'vip'];
 const EXPLAIN = process.argv.includes('--explain');
 
 interface Scenario {
@@ -32,9 +28,6 @@ interface Scenario {
 }
 
 const pick = <T>(values: readonly T[], run: number) => values[(run * 7919) % values.length];
-const until = Date.UTC(2026, 10, 30);
-const since = until - DAYS * DAY_MS;
-const timeAt = (run: number) => since + ((run * 104_729_117) % (DAYS * DAY_MS));
 
 const SCENARIOS: Scenario[] = [
   { name: 'no filter', query: () => ({}) },
@@ -63,7 +56,7 @@ async function main(): Promise<void> {
   const db = new Kysely<HistoryTables>({ dialect: new PostgresDialect({ pool }), log: (event) => void (EXPLAIN && sent.push(event.query)) });
   try {
     const seeding = performance.now();
-    await seed(db);
+    await seedHistory(db, MESSAGES);
     console.log(`seeded ${MESSAGES} messages in ${Math.round((performance.now() - seeding) / 1000)} s`);
     await sql`vacuum analyze`.execute(db);
 
@@ -97,54 +90,6 @@ async function main(): Promise<void> {
   } finally {
     await db.destroy();
     await postgres.stop();
-  }
-}
-
-/**
- * A day at a time, in SQL (generate_series), as the store would have written them (JSON as
- * JSON.stringify writes it): realistic sizes of
- * a transactional message (two tags, three metadata fields, one recipient), 96% sent, 3% failed, 1%
- * cancelled, three events and one attempt each.
- */
-async function seed(db: Kysely<HistoryTables>): Promise<void> {
-  const partitions = new HistoryPartitions(db, { days: DAYS + 1, bodyDays: 7 });
-  await partitions.ensure(Array.from({ length: DAYS }, (_, day) => new Date(since + day * DAY_MS)));
-  const tags = sql.lit(`{${TAGS.join(',')}}`);
-  for (let day = 0; day < DAYS; day++) {
-    const first = Math.floor((day * MESSAGES) / DAYS);
-    const next = Math.floor(((day + 1) * MESSAGES) / DAYS);
-    await sql`
-      insert into messages (id, created_at, updated_at, event_count, owner, status, from_email, "from", "to", cc, bcc, recipients,
-        reply_to, subject, headers, tags, metadata, attachments, send_at, provider, provider_message_id, error)
-      select id, created_at, created_at + interval '1.2 s', 3, 'shop-' || shop, status,
-        'noreply@shop' || shop || '.example.com',
-        ('{"email":"noreply@shop' || shop || '.example.com","name":"Shop ' || shop || '"}')::json,
-        ('[{"email":"customer' || customer || '@example.net","name":"Customer ' || customer || '"}]')::json,
-        '[]', '[]', array['customer' || customer || '@example.net'], null,
-        case g % 4 when 0 then 'Your order ' || g || ' has shipped' when 1 then 'Password reset for your account'
-          when 2 then 'Invoice INV-' || g || ' is ready' else 'Weekly newsletter: issue ' || (g % 52) end,
-        '{}', array[(${tags}::text[])[1 + g % 10], (${tags}::text[])[1 + (g / 10) % 10]],
-        ('{"orderId":"' || g || '","customerId":"cus_' || customer || '","region":"eu-west"}')::json,
-        '[]', null, 'sendgrid', md5(g::text), case when status = 'failed' then '{"type":"permanent","message":"sendgrid answered HTTP 400: invalid recipient"}'::json end
-      from (
-        select g, gen_random_uuid() as id, abs(hashint4(g::int)) % ${sql.lit(OWNERS)} as shop, (g * 7919) % ${sql.lit(CUSTOMERS)} as customer,
-          to_timestamp((${sql.lit(since + day * DAY_MS)} + (g - ${sql.lit(first)})::bigint * ${sql.lit(DAY_MS)} / ${sql.lit(next - first)}) / 1000.0) as created_at,
-          case when g % 100 < 3 then 'failed' when g % 100 = 3 then 'cancelled' else 'sent' end as status
-        from generate_series(${sql.lit(first)}::bigint, ${sql.lit(next - 1)}) g
-      ) m`.execute(db);
-    await sql`
-      insert into message_events (created_at, email_id, seq, type, at, provider, detail)
-      select created_at, id, s, case s when 0 then 'queued' when 1 then 'sending' else status end,
-        created_at + s * interval '0.6 s', case when s = 2 then provider end,
-        case when s = 2 and status = 'failed' then error ->> 'message' end
-      from messages cross join generate_series(0, 2) s
-      where created_at >= to_timestamp(${sql.lit(since + day * DAY_MS)} / 1000.0) and created_at < to_timestamp(${sql.lit(since + (day + 1) * DAY_MS)} / 1000.0)`.execute(db);
-    await sql`
-      insert into message_attempts (created_at, email_id, seq, round, provider, started_at, duration_ms, outcome, provider_message_id, response, error)
-      select created_at, id, 0, 1, provider, created_at + interval '0.6 s', 180, case when status = 'failed' then 'failed' else 'sent' end,
-        provider_message_id, null, error
-      from messages
-      where created_at >= to_timestamp(${sql.lit(since + day * DAY_MS)} / 1000.0) and created_at < to_timestamp(${sql.lit(since + (day + 1) * DAY_MS)} / 1000.0)`.execute(db);
   }
 }
 
