@@ -149,10 +149,13 @@ describe('7. Expiry of every key mailroute writes', () => {
 
   /**
    * The keys that are kept until someone removes them, each for the reason its writer gives: state an
-   * operator manages or that is one value per provider, and Bull's own queue structures (jobs leave them
-   * through removeOnComplete and removeOnFail).
+   * operator manages or that is one value per provider, Bull's own queue structures (jobs leave them
+   * through removeOnComplete and removeOnFail), and the structures that follow messages to PostgreSQL
+   * (entries leave as the history writer handles them: the event stream is trimmed to what is unhandled,
+   * the in-flight, finished and late-event sets lose each message as it moves).
    */
   const PERMANENT = [
+    /^mailroute:(events|inflight|finished|late-events)$/,
     /^mailroute:suppressions$/,
     /^mailroute:providers:disabled$/,
     /^mailroute:breaker:[a-z0-9-]+$/,

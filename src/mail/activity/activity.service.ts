@@ -12,6 +12,7 @@ import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 const jobTidyTimeout = timeout(2_000, TimeoutStrategy.Aggressive);
 const freshnessTimeout = timeout(1_000, TimeoutStrategy.Aggressive);
 const DEFAULT_PAGE = 20;
+const REDIS_AWAY = Symbol('Redis did not answer');
 export const HISTORY_UNREACHABLE = 'The message history (PostgreSQL) is unreachable; try again.';
 
 /**
@@ -94,8 +95,11 @@ export class ActivityService {
   }
 
   private async inRedis(record: EmailRecord): Promise<EmailRecord> {
-    const now = await freshnessTimeout.execute(() => this.store.find(record.email.id)).catch(() => undefined);
-    return now ?? record;
+    const id = record.email.id;
+    const now = await freshnessTimeout.execute(() => this.store.find(id)).catch((): typeof REDIS_AWAY => REDIS_AWAY);
+    if (now === REDIS_AWAY) return record;
+    // Gone from Redis since the query: it finished and moved, so PostgreSQL has its final state now.
+    return now ?? (await this.fromHistory(() => this.history.find(id))) ?? record;
   }
 
   private async fromHistory<T>(read: () => Promise<T>): Promise<T> {
