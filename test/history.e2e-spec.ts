@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import type Redis from 'ioredis';
 import { newApiKey } from './support/api-keys';
+import { loadConfig } from '../src/config/config.module';
+import { DatabaseConnection } from '../src/database/database.module';
 import { pollUntil } from './support/poll';
 import { ThrowawayPostgres } from './support/postgres';
 import { ThrowawayRedis } from './support/redis';
@@ -177,10 +179,12 @@ describe('history in PostgreSQL, when PostgreSQL is away at start', () => {
     await Promise.all([redis?.stop(), postgres?.stop()]);
   });
 
+  // The connection alone: a whole app that fails to start leaves its Redis clients behind in the test process.
   it('refuses to start on an answer waiting will not change (a wrong password), naming it', async () => {
     const wrong = new URL(databaseUrl);
     wrong.password = 'not-the-password';
-    await expect(TestApp.start({ redisUrl: redis.url, databaseUrl: wrong.toString() })).rejects.toThrow(/password authentication failed/);
+    const opening = DatabaseConnection.open(loadConfig({ REDIS_URL: redis.url, DATABASE_URL: wrong.toString() }));
+    await expect(opening).rejects.toThrow(/password authentication failed/);
   });
 
   it('starts without it, accepts and delivers, and migrates and catches up once it answers', async () => {
