@@ -22,10 +22,9 @@ const POSTERS = Array.from({ length: BATCHES_IN_FLIGHT }, (_, n) => newApiKey(`b
 /** One message of a POST /v1/emails/batch body, as a bench makes it. */
 export type BenchEmail = Record<string, unknown>;
 
-/** Additions to the api process: further API_KEYS entries, further environment. */
+/** Additions to the api process: further API_KEYS entries. */
 export interface RigApiOptions {
   keys?: string[];
-  env?: Record<string, string>;
 }
 
 const benchEmail: BenchEmail = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
@@ -74,7 +73,6 @@ export class DeliveryRig {
         ...serviceEnv(redisServer.url, databaseUrl, fake, dataDir),
         MAIL_ROLE: 'api',
         API_KEYS: [...POSTERS.map(({ entry }) => entry), ...(apiOptions.keys ?? [])].join(','),
-        ...apiOptions.env,
       },
       { entry: bundle },
     );
