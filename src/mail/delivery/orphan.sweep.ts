@@ -53,9 +53,9 @@ export class OrphanSweep implements OnApplicationBootstrap, OnApplicationShutdow
     let failed = 0;
     const gone: string[] = [];
     for (const id of await this.withoutJob(ids)) {
-      const states = await this.store.states([id]);
-      if (!states[0]) gone.push(id);
-      if (!(await this.store.abandon(id, JOB_GONE))) continue;
+      const previous = await this.store.abandon(id, JOB_GONE);
+      if (previous === undefined) gone.push(id);
+      if (previous !== 'queued' && previous !== 'scheduled') continue;
       this.metrics.messageFailed('abandoned', JOB_GONE);
       failed += 1;
     }

@@ -294,10 +294,14 @@ export class MessageStore {
     await this.transition(id, 'sent', { provider }, ['sending'], { provider, providerMessageId }, { attempt });
   }
 
-  /** A message waiting for its job that has none any more (see OrphanSweep); false when it moved on meanwhile. */
-  async abandon(id: string, error: ErrorDetail): Promise<boolean> {
-    const previous = await this.transition(id, 'failed', { detail: error.message }, ['queued', 'scheduled'], { error: JSON.stringify(error) });
-    return previous === 'queued' || previous === 'scheduled';
+  /**
+   * Fails a message waiting for its job that has none any more (see OrphanSweep), only from `queued` or
+   * `scheduled`; returns the status it had (undefined: not in Redis), as cancel() does.
+   */
+  async abandon(id: string, error: ErrorDetail): Promise<EmailStatus | undefined> {
+    return (await this.transition(id, 'failed', { detail: error.message }, ['queued', 'scheduled'], { error: JSON.stringify(error) })) as
+      | EmailStatus
+      | undefined;
   }
 
   /** From `queued` too: Bull may give up on a message between rounds (see MailProcessor.onJobFailed). */
