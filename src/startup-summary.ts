@@ -39,13 +39,15 @@ async function describeProvider(provider: EmailProvider): Promise<string> {
 
 function describeRedis({ redis }: AppConfig): string {
   if (redis.sentinel) return `sentinel:${redis.sentinel.name}@${redis.sentinel.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}`;
-  if (!redis.url) return `embedded (${redis.dataDir})`;
-  const { protocol, hostname, port, pathname } = new URL(redis.url);
-  return `${protocol}//${hostname}:${port || 6379}${pathname.length > 1 ? pathname : ''}`;
+  return redis.url ? withoutCredentials(redis.url, 6379) : `embedded (${redis.dataDir})`;
 }
 
 function describeDatabase({ database }: AppConfig): string {
-  if (!database.url) return `embedded (${database.dataDir})`;
-  const { protocol, hostname, port, pathname } = new URL(database.url);
-  return `${protocol}//${hostname}:${port || 5432}${pathname}`;
+  return database.url ? withoutCredentials(database.url, 5432) : `embedded (${database.dataDir})`;
+}
+
+/** Scheme, host, port and database of a server's URL: never its user or password. */
+function withoutCredentials(url: string, defaultPort: number): string {
+  const { protocol, hostname, port, pathname } = new URL(url);
+  return `${protocol}//${hostname}:${port || defaultPort}${pathname.length > 1 ? pathname : ''}`;
 }
