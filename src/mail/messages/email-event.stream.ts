@@ -140,7 +140,7 @@ async function createGroup(reader: Redis, group: string): Promise<void> {
   });
 }
 
-/** The stream expired (or was deleted) since the group was created, taking the group with it. */
+/** The stream was deleted (FLUSHALL, an operator) since the group was created, taking the group with it. */
 function isStreamGone(error: Error): boolean {
   return error.message.startsWith('NOGROUP') || error.message.includes('no longer exists');
 }
