@@ -6,6 +6,8 @@ import { startService } from './service.bootstrap';
 configFromEnvironment()
   .then((config) => startService(AppModule.forRoot(config), config))
   .catch((error: Error) => {
+    // Nest holds its log lines until the server listens: without this, a failed start says nothing.
+    Logger.flush();
     Logger.error(error.message, 'Bootstrap');
     process.exit(1);
   });

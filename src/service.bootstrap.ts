@@ -22,7 +22,7 @@ export async function startService(rootModule: DynamicModule, config: AppConfig)
   configureApp(app, { docs: servesDocs(config) });
   app.enableShutdownHooks();
   const { port, host } = config.http;
-  await app.listen(port, host);
+  await listenOrClose(app, port, host);
   Logger.log(`listening on http://${host}:${port} (${api ? 'API docs at /docs' : 'health and metrics only'})`, 'Bootstrap');
   Logger.log(await startupSummary(app), 'Bootstrap');
   if (config.security.apiKeys.length === 0 && api) {
@@ -31,5 +31,19 @@ export async function startService(rootModule: DynamicModule, config: AppConfig)
         'mailroute then listens on the loopback interface only. Create keys with `npm run key:new`.',
       'Bootstrap',
     );
+  }
+}
+
+/**
+ * The workers may already be running when the port turns out to be taken: the application is closed
+ * as on SIGTERM (jobs finished or handed back, history flushed, embedded servers stopped) before the
+ * error ends the process.
+ */
+async function listenOrClose(app: NestExpressApplication, port: number, host: string): Promise<void> {
+  try {
+    await app.listen(port, host);
+  } catch (error) {
+    await app.close();
+    throw error;
   }
 }

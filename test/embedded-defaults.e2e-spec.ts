@@ -1,37 +1,52 @@
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { loadConfig } from '../src/config/app-config';
 import { pollUntil } from './support/poll';
+import { testDatabaseFor } from './support/postgres';
 import { ServiceProcess } from './support/service-process';
 
-/** The Redis and PostgreSQL servers working in `dir` (each runs in its data directory), as their working directories. */
-function serversIn(dir: string): string[] {
-  const pids = spawnSync('pgrep', ['-x', 'redis-server|postgres'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-  return pids.map((pid) => spawnSync('readlink', [`/proc/${pid}/cwd`], { encoding: 'utf8' }).stdout.trim()).filter((cwd) => cwd.startsWith(dir));
+/** The Redis and PostgreSQL servers working in one of `dirs` (each runs in its data directory), as their working directories. */
+function serversIn(...dirs: string[]): string[] {
+  const pids = ['redis-server', 'postgres'].flatMap((name) => spawnSync('pgrep', ['-x', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
+  const cwds = pids.map((pid) => spawnSync('readlink', [`/proc/${pid}/cwd`], { encoding: 'utf8' }).stdout.trim());
+  return cwds.filter((cwd) => dirs.some((dir) => cwd.startsWith(dir)));
 }
 
-// What `npm start` runs with no configuration: its own Redis and its own PostgreSQL, here in a temporary
-// directory instead of ./data, since the checkout's may be in use.
+/** Where the embedded PostgreSQL of a mailroute started in `checkout` keeps its data, given who runs it. */
+function postgresDataDirOf(checkout: string): string {
+  const previous = process.cwd();
+  process.chdir(checkout);
+  try {
+    const { dataDir, fallbackDataDir } = loadConfig({}).database;
+    // As root, PostgreSQL runs as the postgres user, who cannot enter a 0700 folder of root's.
+    return process.getuid?.() === 0 ? fallbackDataDir! : dataDir;
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+// What `npm start` runs with no configuration: its own Redis and its own PostgreSQL, in a fresh checkout
+// (a temporary folder as the working directory) that only its owner may enter, as `mktemp -d` and /root are.
 describe('the embedded defaults (no REDIS_URL, no DATABASE_URL)', () => {
-  let dir: string;
+  let checkout: string;
+  let postgresData: string;
   let service: ServiceProcess | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mailroute-embedded-'));
-    // As root, PostgreSQL runs as the postgres user, who must be able to pass through (see README).
-    chmodSync(dir, 0o755);
+    checkout = mkdtempSync(join(tmpdir(), 'mailroute-checkout-'));
+    chmodSync(checkout, 0o700);
+    postgresData = postgresDataDirOf(checkout);
     // Empty counts as unset: the harness would otherwise give the process a database of the shared server.
-    service = await ServiceProcess.start({
-      DATABASE_URL: '',
-      REDIS_DATA_DIR: join(dir, 'redis'),
-      POSTGRES_DATA_DIR: join(dir, 'postgres'),
-      MAIL_OUTBOX_DIR: join(dir, 'outbox'),
-    });
+    service = await ServiceProcess.start({ DATABASE_URL: '' }, { cwd: checkout });
   }, 90_000);
   afterAll(async () => {
     await service?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(checkout, { recursive: true, force: true });
+    rmSync(dirname(postgresData), { recursive: true, force: true });
   });
 
   it('delivers into the outbox, keeps the message in its own PostgreSQL, and stops both servers on SIGTERM', async () => {
@@ -47,12 +62,61 @@ describe('the embedded defaults (no REDIS_URL, no DATABASE_URL)', () => {
       ({ data }) => data[0]?.status === 'sent',
     );
     expect(listed.data.map((email) => email.id)).toEqual([id]);
-    expect(readdirSync(join(dir, 'outbox')).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
+    expect(readdirSync(join(checkout, 'data', 'outbox')).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
     // PostgreSQL's backends and helpers work there too: each server at least once.
-    expect(new Set(serversIn(dir))).toEqual(new Set([join(dir, 'postgres'), join(dir, 'redis')]));
+    expect(new Set(serversIn(checkout, postgresData))).toEqual(new Set([postgresData, join(checkout, 'data', 'redis')]));
+    if (postgresData !== join(checkout, 'data', 'postgres')) expect(service!.printed).toContain(`its data is in ${postgresData} instead`);
 
     await service!.stop();
     service = undefined;
-    expect(serversIn(dir)).toEqual([]);
+    expect(serversIn(checkout, postgresData)).toEqual([]);
   }, 60_000);
+});
+
+describe('a start that fails after an embedded server is up', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mailroute-failed-start-'));
+    chmodSync(dir, 0o755);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops the embedded Redis when the application cannot be created (a PostgreSQL that refuses the password)', async () => {
+    const refused = new URL(await testDatabaseFor(`redis://embedded-${basename(dir)}`));
+    refused.password = 'not-the-password';
+    const exit = await ServiceProcess.failingStart({ DATABASE_URL: refused.href, REDIS_DATA_DIR: join(dir, 'redis'), MAIL_OUTBOX_DIR: join(dir, 'outbox') });
+    expect(exit.code).toBe(1);
+    expect(exit.printed).toContain('Started embedded redis-server');
+    expect(exit.printed).toContain('password authentication failed');
+    expect(exit.printed).not.toContain('not-the-password');
+    await pollUntil(
+      async () => serversIn(dir),
+      (running) => running.length === 0,
+    );
+  }, 90_000);
+
+  it('exits non-zero naming the cause when the port is taken, and leaves neither server running', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as { port: number };
+    try {
+      const exit = await ServiceProcess.failingStart({
+        PORT: String(port),
+        DATABASE_URL: '',
+        REDIS_DATA_DIR: join(dir, 'redis'),
+        POSTGRES_DATA_DIR: join(dir, 'postgres'),
+        MAIL_OUTBOX_DIR: join(dir, 'outbox'),
+      });
+      expect(exit.code).toBe(1);
+      expect(exit.printed).toContain('EADDRINUSE');
+      expect(exit.printed).toContain('Started embedded PostgreSQL');
+    } finally {
+      taken.close();
+    }
+    await pollUntil(
+      async () => serversIn(dir),
+      (running) => running.length === 0,
+    );
+  }, 90_000);
 });

@@ -15,7 +15,12 @@ describe('loadConfig', () => {
       server: { requestTimeoutMs: 30000, keepAliveTimeoutMs: 65000, maxConnections: 1000 },
     });
     expect(config.redis.url).toBeUndefined();
-    expect(config.database).toEqual({ url: undefined, dataDir: expect.stringMatching(/data\/postgres$/), tlsCa: undefined });
+    expect(config.database).toEqual({
+      url: undefined,
+      dataDir: expect.stringMatching(/data\/postgres$/),
+      fallbackDataDir: expect.stringMatching(/^\/var\/lib\/mailroute\/[0-9a-f]{12}\/postgres$/),
+      tlsCa: undefined,
+    });
     expect(config.mail).toMatchObject({ maxAttempts: 5, retryBaseMs: 1000, retentionDays: 30, bodyRetentionDays: 7, bodyMaxBytes: 5 * 1024 * 1024 });
     expect(config.providers).toMatchObject({
       order: undefined,
@@ -24,6 +29,13 @@ describe('loadConfig', () => {
       mailgun: undefined,
       smtp: undefined,
     });
+  });
+
+  it('keeps to a POSTGRES_DATA_DIR that was chosen, with no fallback, and gives each checkout its own fallback', () => {
+    expect(loadConfig({ POSTGRES_DATA_DIR: '/srv/pg' }).database).toMatchObject({ dataDir: '/srv/pg', fallbackDataDir: undefined });
+    const here = loadConfig({}).database.fallbackDataDir;
+    const elsewhere = withCwd(tmpdir(), () => loadConfig({}).database.fallbackDataDir);
+    expect(elsewhere).not.toBe(here);
   });
 
   it('reads and converts every variable it is given', () => {
@@ -127,3 +139,13 @@ describe('loadConfig', () => {
     });
   });
 });
+
+function withCwd<T>(dir: string, run: () => T): T {
+  const previous = process.cwd();
+  process.chdir(dir);
+  try {
+    return run();
+  } finally {
+    process.chdir(previous);
+  }
+}

@@ -1,8 +1,12 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EnvironmentSchema } from './environment.schema';
+
+const DEFAULT_POSTGRES_DATA_DIR = './data/postgres';
+const SHARED_DATA_ROOT = '/var/lib/mailroute';
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
@@ -45,6 +49,12 @@ export class AppConfig {
   readonly database: {
     url?: string;
     dataDir: string;
+    /**
+     * Where the embedded server keeps its data instead when it must run as another user (mailroute runs
+     * as root) who cannot reach `dataDir`, e.g. a checkout under /root: one folder per checkout under
+     * /var/lib/mailroute. Only for the default `dataDir`; a POSTGRES_DATA_DIR that was chosen is kept to.
+     */
+    fallbackDataDir?: string;
     /** PEM of the CA that signed the server's certificate, when not a public one. */
     tlsCa?: string;
   };
@@ -134,9 +144,11 @@ export class AppConfig {
         : undefined,
       tlsCa: env.REDIS_TLS_CA_FILE ? readFileSync(env.REDIS_TLS_CA_FILE, 'utf8') : undefined,
     };
+    const postgresDataDir = resolve(env.POSTGRES_DATA_DIR ?? DEFAULT_POSTGRES_DATA_DIR);
     this.database = {
       url: env.DATABASE_URL,
-      dataDir: resolve(env.POSTGRES_DATA_DIR),
+      dataDir: postgresDataDir,
+      fallbackDataDir: env.POSTGRES_DATA_DIR === undefined ? postgresFallbackDir(postgresDataDir) : undefined,
       tlsCa: env.DATABASE_TLS_CA_FILE ? readFileSync(env.DATABASE_TLS_CA_FILE, 'utf8') : undefined,
     };
     this.mail = {
@@ -325,4 +337,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     throw new ConfigurationError(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
   }
   return new AppConfig(schema);
+}
+
+/** /var/lib/mailroute/<a hash of `dataDir`>/postgres: one per checkout, so two checkouts never share a cluster. */
+function postgresFallbackDir(dataDir: string): string {
+  return join(SHARED_DATA_ROOT, createHash('sha256').update(dataDir).digest('hex').slice(0, 12), 'postgres');
 }

@@ -75,8 +75,10 @@ export class EnvironmentSchema {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /** Unset rather than defaulted: the default may move when the embedded server cannot reach it (see AppConfig). */
+  @IsOptional()
   @IsString()
-  POSTGRES_DATA_DIR = './data/postgres';
+  POSTGRES_DATA_DIR?: string;
 
   @IsOptional()
   @IsString()

@@ -69,8 +69,15 @@ export class DatabaseConnection implements OnApplicationShutdown {
 
   private static async startEmbeddedUnlessConfigured(config: AppConfig): Promise<PostgresServerProcess | undefined> {
     if (config.database.url) return undefined;
-    const embedded = await PostgresServerProcess.start({ dataDir: config.database.dataDir });
-    DatabaseConnection.logger.log(`Started embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${config.database.dataDir})`);
+    const { dataDir, fallbackDataDir } = config.database;
+    const embedded = await PostgresServerProcess.start({ dataDir, fallbackDataDir });
+    DatabaseConnection.logger.log(`Started embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
+    if (embedded.dataDir !== dataDir) {
+      DatabaseConnection.logger.warn(
+        `The embedded PostgreSQL runs as an unprivileged user (postgres refuses root) who cannot reach ${dataDir}, ` +
+          `so its data is in ${embedded.dataDir} instead; set POSTGRES_DATA_DIR to choose the place`,
+      );
+    }
     return embedded;
   }
 

@@ -5,11 +5,17 @@ import { chmodSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client, escapeIdentifier } from 'pg';
 import { exitsWithin, isAlive, readPid } from '../common/process-ids';
+import { stopOnExit } from '../common/stop-on-exit';
 import { freePort } from '../redis/redis.module';
 
 export interface PostgresServerOptions {
   /** The cluster's data directory: initialized (initdb) when empty or missing, reused otherwise. */
   dataDir: string;
+  /**
+   * Used instead of `dataDir` when the server must run as another user (mailroute runs as root) who
+   * cannot reach `dataDir`.
+   */
+  fallbackDataDir?: string;
   /**
    * On (the default) for the embedded server: a committed row survives a power cut. Off only for
    * throwaway test servers: commits still reach the OS, so a killed server loses nothing; a crashed
@@ -53,7 +59,7 @@ export class PostgresNotInstalledError extends Error {
 }
 
 /** The unprivileged account the server runs as when mailroute runs as root: postgres refuses root. */
-interface ServerAccount {
+export interface ServerAccount {
   name: string;
   uid: number;
   gid: number;
@@ -72,6 +78,8 @@ export class PostgresServerProcess {
     protected readonly child: ChildProcess,
     readonly port: number,
     private readonly password: string,
+    /** Where its data is: the options' `dataDir`, or their `fallbackDataDir` when that could not be reached. */
+    readonly dataDir: string,
   ) {}
 
   /** `postgres://mailroute:<password>@127.0.0.1:<port>/mailroute`: for clients, never for logs. */
@@ -81,8 +89,10 @@ export class PostgresServerProcess {
 
   static async start(options: PostgresServerOptions): Promise<PostgresServerProcess> {
     const port = await freePort();
-    const { child, password } = await PostgresServerProcess.spawn(options, port, {});
-    return new PostgresServerProcess(child, port, password);
+    const dataDir = reachableDataDir(options, serverAccount());
+    if (dataDir !== resolve(options.dataDir)) createPassable(dirname(dataDir));
+    const { child, password } = await PostgresServerProcess.spawn({ ...options, dataDir }, port, {});
+    return new PostgresServerProcess(child, port, password, dataDir);
   }
 
   /**
@@ -107,6 +117,7 @@ export class PostgresServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...asAccount(account),
     });
+    stopOnExit(child, 'SIGINT');
     const output = collectOutput(child);
     try {
       await createDatabaseIfMissing(await connectWhenReady(child, port, password));
@@ -178,19 +189,44 @@ function serverAccount(): ServerAccount | undefined {
 }
 
 /**
+ * `dataDir`, unless the server runs as an `account` who cannot reach it and there is a fallback: the
+ * fallback then, rather than asking to loosen the permissions of someone's folders.
+ */
+export function reachableDataDir({ dataDir, fallbackDataDir }: PostgresServerOptions, account: ServerAccount | undefined): string {
+  const resolved = resolve(dataDir);
+  if (!account || !fallbackDataDir || closedFolderOnTheWay(resolved, account) === undefined) return resolved;
+  return resolve(fallbackDataDir);
+}
+
+/** Creates `dir` and its missing parents, passable (x) by anyone whatever the umask: mailroute's own folders. */
+function createPassable(dir: string): void {
+  if (existsSync(dir)) return;
+  createPassable(dirname(dir));
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+}
+
+/**
  * Every existing folder above `dataDir` must let `account` pass (x), or initdb and postgres fail with a
- * bare "Permission denied"; /root (mode 0700) is the usual culprit. The child runs with no
- * supplementary groups, so only owner, group and others' bits count.
+ * bare "Permission denied"; /root (mode 0700) is the usual culprit.
  */
 function assertReachable(dataDir: string, account: ServerAccount): void {
+  const closed = closedFolderOnTheWay(dataDir, account);
+  if (closed === undefined) return;
+  throw new Error(
+    `PostgreSQL refuses to run as root, so it runs as the user ${account.name}, who cannot enter ${closed} (on the way to ${dataDir}). ` +
+      'Choose a data directory it can reach, or let it through (chmod o+x on that folder).',
+  );
+}
+
+/**
+ * The first existing folder above `dataDir` that `account` may not pass through, if any. The child runs
+ * with no supplementary groups, so only owner, group and others' bits count.
+ */
+function closedFolderOnTheWay(dataDir: string, account: ServerAccount): string | undefined {
   for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    if (existsSync(dir) && !canPass(statSync(dir), account)) {
-      throw new Error(
-        `PostgreSQL refuses to run as root, so it runs as the user ${account.name}, who cannot enter ${dir} (on the way to ${dataDir}). ` +
-          'Choose a data directory it can reach, or let it through (chmod o+x on that folder).',
-      );
-    }
-    if (dir === dirname(dir)) return;
+    if (existsSync(dir) && !canPass(statSync(dir), account)) return dir;
+    if (dir === dirname(dir)) return undefined;
   }
 }
 

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { exitsWithin, isAlive, readPid } from '../common/process-ids';
+import { stopOnExit } from '../common/stop-on-exit';
 
 export interface RedisServerOptions {
   /** Where Redis keeps its append-only file and pid file. */
@@ -50,6 +51,7 @@ export class RedisServerProcess {
     mkdirSync(options.dataDir, { recursive: true });
     await stopLeftoverServer(options.dataDir);
     const child = spawn('redis-server', [...serverArguments(options), ...settings], { stdio: ['ignore', 'pipe', 'pipe'] });
+    stopOnExit(child, 'SIGTERM');
     await waitUntilReady(child);
     return child;
   }

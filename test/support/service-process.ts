@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort } from '../../src/redis/redis-server.process';
 import { pollUntil } from './poll';
 import { testDatabaseFor } from './postgres';
@@ -14,6 +14,14 @@ export interface ServiceProcessOptions {
    * TypeScript entry (run under ts-node, like src/main.ts).
    */
   entry?: string;
+  /** The working directory, which the default data directories are relative to; the checkout otherwise. */
+  cwd?: string;
+}
+
+/** How a process that was started to fail ended. */
+export interface ServiceExit {
+  code: number | null;
+  printed: string;
 }
 
 /**
@@ -34,21 +42,8 @@ export class ServiceProcess {
    * the database of its REDIS_URL on the server the test run shares: processes on one Redis share one
    * database, as the api and worker pods of a deployment do. Benches, which run outside jest, name theirs.
    */
-  static async start(env: Record<string, string>, { entry }: ServiceProcessOptions = {}): Promise<ServiceProcess> {
-    const port = await freePort();
-    const output: string[] = [];
-    const script = entry ?? 'src/main.ts';
-    const args = script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only', script] : [script];
-    const fullEnv: Record<string, string | undefined> = {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...(await databaseEnv(env)),
-      ...env,
-    };
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  static async start(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
+    const { child, port, output, fullEnv } = await spawnService(env, options);
     const service = new ServiceProcess(child, `http://127.0.0.1:${port}`, output, fullEnv.DATABASE_URL || undefined);
     await pollUntil(
       () => service.live(),
@@ -59,6 +54,15 @@ export class ServiceProcess {
       throw new Error(`${error.message}\n${output.join('').slice(-3000)}`);
     });
     return service;
+  }
+
+  /** Starts a process that is to fail, and waits for it to exit by itself. */
+  static async failingStart(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<ServiceExit> {
+    const { child, output } = await spawnService(env, options);
+    // 'close', not 'exit': the output is complete only when its pipes are closed.
+    const [code] = (await once(child, 'close')) as [number | null];
+    recordOutput('service process output', output.join(''));
+    return { code, printed: output.join('') };
   }
 
   /** SIGTERM, as Kubernetes stops a pod, and waits for the process to exit. */
@@ -96,6 +100,26 @@ export class ServiceProcess {
       () => false,
     );
   }
+}
+
+async function spawnService(env: Record<string, string>, { entry, cwd }: ServiceProcessOptions) {
+  const port = await freePort();
+  const output: string[] = [];
+  const script = resolve(ROOT, entry ?? 'src/main.ts');
+  const args = script.endsWith('.ts') ? ['-r', require.resolve('ts-node/register/transpile-only'), script] : [script];
+  const fullEnv: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    // ts-node looks for it from the working directory, which may be elsewhere.
+    TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+    ...(await databaseEnv(env)),
+    ...env,
+  };
+  const child = spawn(process.execPath, args, { cwd: cwd ?? ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  return { child, port, output, fullEnv };
 }
 
 async function databaseEnv(env: Record<string, string>): Promise<Record<string, string>> {

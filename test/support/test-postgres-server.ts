@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { freePort } from '../../src/redis/redis.module';
 import { PostgresServerOptions, PostgresServerProcess } from '../../src/database/postgres-server.process';
 import { pollUntil } from './poll';
@@ -20,7 +21,7 @@ export class TestPostgresServer extends PostgresServerProcess {
   static override async start(options: TestPostgresServerOptions): Promise<TestPostgresServer> {
     const port = options.port ?? (await freePort());
     const { child, password } = await PostgresServerProcess.spawn(options, port, options.settings ?? {});
-    return new TestPostgresServer(child, port, password);
+    return new TestPostgresServer(child, port, password, resolve(options.dataDir));
   }
 
   /** initdb without starting a server: the template that test servers copy. */
