@@ -59,3 +59,28 @@ export async function seedHistory(db: Kysely<HistoryTables>, messages: number): 
       where created_at >= to_timestamp(${sql.lit(since + day * DAY_MS)} / 1000.0) and created_at < to_timestamp(${sql.lit(since + (day + 1) * DAY_MS)} / 1000.0)`.execute(db);
   }
 }
+
+/** The busy day's own tags and subject: none of the seeded days' messages carry them. */
+export const BUSY_DAY_TAGS = ['receipt', 'transactional'];
+
+/**
+ * `messages` more on the day after the seeded ones, all alike (one subject pattern, BUSY_DAY_TAGS), as a
+ * day of one shop's traffic is: the case where a filter most of the history matches matches nothing of
+ * the newest day, and a word in every subject of the newest day is rare before it.
+ */
+export async function seedBusyDay(db: Kysely<HistoryTables>, messages: number): Promise<void> {
+  const partitions = new HistoryPartitions(db, { days: DAYS + 2, bodyDays: 7 });
+  await partitions.ensure([new Date(until)]);
+  await sql`
+    insert into messages (id, created_at, updated_at, event_count, owner, status, from_email, "from", "to", cc, bcc, recipients,
+      reply_to, subject, headers, tags, metadata, attachments, send_at, provider, provider_message_id, error)
+    select gen_random_uuid(), created_at, created_at + interval '1.2 s', 3, 'shop-0', 'sent', 'noreply@shop0.example.com',
+      '{"email":"noreply@shop0.example.com","name":"Shop 0"}'::json,
+      ('[{"email":"buyer' || g || '@example.org"}]')::json, '[]', '[]', array['buyer' || g || '@example.org'], null,
+      'Your order ' || (5000000 + g) || ' has shipped', '{}', ${sql.lit(`{${BUSY_DAY_TAGS.join(',')}}`)}::text[],
+      ('{"orderId":"' || g || '"}')::json, '[]', null, 'sendgrid', md5(g::text), null
+    from (
+      select g, to_timestamp((${sql.lit(until)} + g::bigint * ${sql.lit(DAY_MS)} / ${sql.lit(messages)}) / 1000.0) as created_at
+      from generate_series(0::bigint, ${sql.lit(messages - 1)}) g
+    ) m`.execute(db);
+}

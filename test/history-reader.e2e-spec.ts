@@ -213,4 +213,71 @@ describe('HistoryReader', () => {
       expect(await listedIds({ since: BATCH_AT })).toEqual(expectedIds((_, i) => i < 10));
     });
   });
+
+  // The reader tries a tag or subject filter on the newest few hundred messages in order before it goes
+  // day by day through the index: these pages cross from one to the other.
+  describe('a tag or word that the newest messages lack', () => {
+    const NEWEST = 600;
+    const NEWEST_AT = Date.parse('2026-11-25T12:00:00.000Z');
+    /** Positions among the newest, newest first: inside the first few hundred, and one further back. */
+    const RARE_AMONG_NEWEST = [3, 499, 540];
+    let crowded: DatabaseConnection;
+    let crowdedReader: HistoryReader;
+    let snapshots: MessageSnapshot[];
+
+    const rare = (position: number) =>
+      queuedSnapshot({ createdAt: new Date(NEWEST_AT - position * 1000).toISOString(), subject: 'Invoice ready', tags: ['rare'] });
+    const bulk = (position: number) =>
+      queuedSnapshot({ createdAt: new Date(NEWEST_AT - position * 1000).toISOString(), subject: 'Bulk news', tags: ['bulk'] });
+
+    beforeAll(async () => {
+      crowded = await DatabaseConnection.open(loadConfig({ DATABASE_URL: await postgres.createDatabase() }));
+      crowdedReader = new HistoryReader(crowded.db);
+      const newest = Array.from({ length: NEWEST }, (_, position) => (RARE_AMONG_NEWEST.includes(position) ? rare(position) : bulk(position)));
+      const older = Array.from({ length: 10 }, (_, step) => rare(NEWEST + (step + 1) * 8 * 3600));
+      snapshots = [...newest, ...older];
+      await new HistoryStore(crowded.db, new HistoryPartitions(crowded.db, { days: 30, bodyDays: 7 }), true).write(snapshots);
+    });
+    afterAll(() => crowded?.onApplicationShutdown());
+
+    async function pagesOf(query: Omit<HistoryQuery, 'limit' | 'after'>, limit: number): Promise<string[][]> {
+      const pages: string[][] = [];
+      let after: HistoryQuery['after'];
+      do {
+        const page = await crowdedReader.list({ ...query, limit, after });
+        pages.push(page.records.map(({ email }) => email.id));
+        after = page.next;
+      } while (after);
+      return pages;
+    }
+
+    const idsWhere = (keep: (snapshot: MessageSnapshot) => boolean) =>
+      snapshots
+        .filter(keep)
+        .map(({ record }) => record)
+        .sort(newestFirst)
+        .map(({ email }) => email.id);
+
+    it.each<[string, Omit<HistoryQuery, 'limit' | 'after'>]>([
+      ['tag', { tag: 'rare' }],
+      ['subject word', { subject: 'invoice' }],
+      ['tag and status', { tag: 'rare', status: 'queued' }],
+    ])('finds by %s the few among the newest and then the older ones, each once and in order', async (_, query) => {
+      const pages = await pagesOf(query, 4);
+      expect(pages.flat()).toEqual(idsWhere(({ record }) => record.email.tags.includes('rare')));
+      expect(pages.map((page) => page.length)).toEqual([4, 4, 4, 1]);
+    });
+
+    it('pages through a tag most of the newest carry, across the probed few hundred', async () => {
+      const pages = await pagesOf({ tag: 'bulk' }, 50);
+      expect(pages.flat()).toEqual(idsWhere(({ record }) => record.email.tags.includes('bulk')));
+      expect(pages.flat()).toHaveLength(NEWEST - RARE_AMONG_NEWEST.length);
+    });
+
+    it('finds nothing for a tag no message carries', async () => {
+      expect(await crowdedReader.list({ tag: 'absent', limit: 10 })).toEqual({ records: [] });
+      expect(await crowdedReader.list({ subject: 'absent', limit: 10 })).toEqual({ records: [] });
+    });
+  });
 });
+
