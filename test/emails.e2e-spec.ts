@@ -88,6 +88,26 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
     expect((await storedMessages()).filter((key) => !before.includes(key))).toEqual([]);
   });
 
+  it('delivers a large message exactly as sent, though Redis holds its content deflated meanwhile', async () => {
+    const large = {
+      ...message,
+      html: `<html><body>${'<p style="color:#333">Grüße — 日本語 📦 order 1042</p>\n'.repeat(600)}</body></html>`,
+      text: 'Grüße — 日本語 📦 order 1042\n'.repeat(300),
+    };
+    const scheduled = await running.app.send({ ...large, sendAt: new Date(Date.now() + 3_600_000).toISOString() }).expect(202);
+    const held = await running.app.app.get(RedisConnection).client.hget(`mailroute:email:${scheduled.body.id}`, 'email');
+    expect(held!.length).toBeLessThan(JSON.stringify(large).length / 4);
+    const read = await running.app.http.get(`/v1/emails/${scheduled.body.id}`).expect(200);
+    expect(read.body).toMatchObject({ status: 'scheduled', subject: large.subject, metadata: large.metadata });
+
+    const accepted = await running.app.send(large).expect(202);
+    const sent = await running.app.waitForStatus(accepted.body.id, ['sent', 'failed']);
+    const file = readdirSync(running.app.outboxDir).find((name) => name.endsWith(`-${sent.id}.eml`));
+    const parsed = await simpleParser(readFileSync(join(running.app.outboxDir, file!)));
+    expect(parsed.html).toBe(large.html);
+    expect(parsed.text).toBe(large.text);
+  });
+
   it('answers 413 for a body over the limit', async () => {
     const response = await running.app.send({ ...message, text: 'x'.repeat(16 * 1024 * 1024) }).expect(413);
     expect(response.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' });

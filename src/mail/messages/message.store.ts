@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { ChainableCommander, Result } from 'ioredis';
 import { AppConfig } from '../../config/config.module';
 import type { Attachment, OutgoingEmail } from '../../providers/providers.module';
+import { contentFrom, storedContent } from './stored-email';
 import { RedisConnection } from '../../redis/redis.module';
 import { Attempt, AttachmentInfo, EmailEvent, EmailRecord, EmailStatus, ErrorDetail } from './email-record';
 import { EmailEventStream, STREAM_MAX_LENGTH } from './email-event.stream';
@@ -179,7 +180,7 @@ export class MessageStore {
       const { attachments, ...rest } = email;
       const infos = attachments.map(infoOf);
       const fields = [
-        ['email', JSON.stringify(rest)],
+        ['email', storedContent(rest)],
         ['attachments', JSON.stringify(infos)],
         ['status', status],
         ['owner', owner],
@@ -348,7 +349,7 @@ export function isFinal(status: EmailStatus): boolean {
 
 export function recordFrom(hash: Record<string, string>, attempts: string[]): EmailRecord {
   return {
-    email: { ...(JSON.parse(hash.email) as Omit<OutgoingEmail, 'attachments'>), attachments: [] },
+    email: { ...contentFrom(hash.email), attachments: [] },
     owner: hash.owner,
     attachments: JSON.parse(hash.attachments ?? '[]') as AttachmentInfo[],
     status: hash.status as EmailStatus,
