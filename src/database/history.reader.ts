@@ -29,7 +29,7 @@ export interface HistoryQuery {
 }
 
 const DAY_MS = 86_400_000;
-/** How many of the newest messages a tag or subject filter is first tried on, in order. */
+/** How many of a window's newest messages a subject search is first tried on, in order. */
 const PROBED_MESSAGES = 500;
 
 /** A query that also stops at a message, inclusive: the oldest one a probe read. */
@@ -129,36 +129,55 @@ export class HistoryReader {
   }
 
   /**
-   * The page's messages, by the plan that suits the filter. Recipients and subject words are found
-   * through GIN, whose matches PostgreSQL cannot count in advance: addresses and words like order numbers
-   * are nearly all distinct, its statistics keep none of them, and it guesses that a few of every
-   * thousand messages match. It would then walk the newest messages in order hoping to fill the page soon,
-   * and read all million of them for an address or a number (measured: seconds). So these filters let the
-   * index find the matches first; only those are sorted.
+   * The page's messages, by the plan that suits the filter (each chosen with EXPLAIN ANALYZE over a month
+   * of history and a busy newest day, bench/history-listing.ts). PostgreSQL plans each day's partition
+   * with that day's statistics only when a query reaches that one partition; over several, it picks one
+   * way for all of them, and a tag the newest day lacks but older days carry makes it read the whole
+   * newest day in order to find nothing (90 ms for 100,000 messages).
+   * - Recipients: addresses are nearly all distinct and its statistics keep none of them, so it guesses a
+   *   few matches in every thousand and would walk the newest messages in order, reading all million
+   *   for one address (seconds). The index finds the matches first; only those are sorted.
+   * - Tags: a day at a time, where its statistics know how many of the day's messages carry each tag.
+   * - Subject words: its statistics cannot weigh the last word's prefix, so each window of days is tried
+   *   in order on its newest few hundred messages first, and what is left is matched first.
    */
   private page(query: HistoryQuery): Promise<MessageRow[]> {
     if (query.to !== undefined) return this.matchedFirst(query);
-    if (query.subject !== undefined || query.tag !== undefined) return this.newestThenDayByDay(query);
+    if (query.tag !== undefined) return this.dayByDay(query, { widening: false }, (day) => this.inOrder(day));
+    if (query.subject !== undefined) return this.dayByDay(query, { widening: true }, (days) => this.newestThenMatched(days));
     return this.inOrder(query);
   }
 
   /**
-   * Among the newest PROBED_MESSAGES in order first, then day by day from there. The planner cannot tell
-   * a tag or word of most of today's messages (read in order, the page fills at once) from one that none
-   * of today's carry (read in order, every message of the day is read to find none: 90 ms for a day of
-   * 100,000) nor from one in every subject of today (matched first, the whole day is sorted). The probe
-   * settles the common case at the cost of reading a few hundred messages; what it leaves is matched
-   * first a day at a time, and a filter that so few of the newest match matches a small share of a day.
+   * The page, from days read newest first by `read` until it is full: a day at a time, or, `widening`,
+   * windows of 1, 1, 2, 4, 8... days, so that a rare word costs six reads of a month rather than thirty.
    */
-  private async newestThenDayByDay(query: HistoryQuery): Promise<MessageRow[]> {
+  private async dayByDay(query: HistoryQuery, { widening }: { widening: boolean }, read: (days: HistoryQuery) => Promise<MessageRow[]>): Promise<MessageRow[]> {
+    const rows: MessageRow[] = [];
+    const days = await this.daysNewestFirst(query);
+    // Days [first, end) of the list.
+    for (let first = 0, end = 1; first < days.length && rows.length < query.limit; first = end, end = Math.min(widening ? 2 * end : end + 1, days.length)) {
+      const since = Math.max(query.since ?? days[end - 1], days[end - 1]);
+      const until = Math.min(query.until ?? Infinity, days[first] + DAY_MS - 1);
+      rows.push(...(await read({ ...query, since, until, limit: query.limit - rows.length })));
+    }
+    return rows;
+  }
+
+  /**
+   * In order among the newest PROBED_MESSAGES, then matched first among the rest. A word in most of
+   * them fills the page at once (matched first, a busy day's 100,000 would be sorted); one in none of
+   * them is rare enough that its matches are few to sort.
+   */
+  private async newestThenMatched(query: HistoryQuery): Promise<MessageRow[]> {
     const edge = await this.probeEdge(query);
     if (!edge) return this.inOrder(query);
     const newest = await this.inOrder({ ...query, notBefore: edge });
     if (newest.length === query.limit) return newest;
-    return [...newest, ...(await this.dayByDay({ ...query, after: edge, limit: query.limit - newest.length }))];
+    return [...newest, ...(await this.matchedFirst({ ...query, after: edge, limit: query.limit - newest.length }))];
   }
 
-  /** The oldest of the newest PROBED_MESSAGES the query's B-tree filters let through, if there are that many. */
+  /** The oldest of the newest PROBED_MESSAGES that the query's B-tree filters let through, if there are that many. */
   private async probeEdge(query: HistoryQuery): Promise<HistoryCursor | undefined> {
     const { tag: _tag, subject: _subject, ...ordered } = query;
     const row = await this.db
@@ -199,26 +218,6 @@ export class HistoryReader {
       .orderBy('id', 'desc')
       .limit(query.limit)
       .execute();
-  }
-
-  /**
-   * Matches first, a day (a partition) at a time from the newest, then windows of 2, 4, 8... days: a word
-   * in most subjects fills the page from one day's matches, where all days' would be hundreds of
-   * thousands; one that a day matched too few of is rare enough to take more days at once, so that a
-   * month of history costs six queries, not thirty.
-   */
-  private async dayByDay(query: HistoryQuery): Promise<MessageRow[]> {
-    const rows: MessageRow[] = [];
-    const days = await this.daysNewestFirst(query);
-    // Days [first, end) of the list: each window is as wide as all before it.
-    for (let first = 0, end = 1; first < days.length && rows.length < query.limit; first = end, end = Math.min(2 * end, days.length)) {
-      const newestDay = days[first];
-      const oldestDay = days[end - 1];
-      const since = Math.max(query.since ?? oldestDay, oldestDay);
-      const until = Math.min(query.until ?? Infinity, newestDay + DAY_MS - 1);
-      rows.push(...(await this.matchedFirst({ ...query, since, until, limit: query.limit - rows.length })));
-    }
-    return rows;
   }
 
   /** The starts (ms) of the days between the query's bounds that hold messages, newest first. */
