@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { TaskCancelledError, TimeoutStrategy, timeout } from 'cockatiel';
 import { PROCESS_ROLES } from './app.module';
 import { AppConfig } from './config/config.module';
+import { DatabaseConnection } from './database/database.module';
 import { EmailProvider, EmailProviders } from './providers/providers.module';
 
 const CHECK_TIMEOUT_MS = 5_000;
@@ -17,7 +18,7 @@ export async function startupSummary(app: INestApplication): Promise<string> {
   const parts = [
     `role=${config.role}`,
     `redis=${describeRedis(config)}`,
-    `history=${describeDatabase(config)}`,
+    `history=${describeDatabase(config, app.get(DatabaseConnection, { strict: false }))}`,
     `providers=[${providers.join(', ')}]`,
     `routing=${config.providers.routing.strategy}`,
     ...(PROCESS_ROLES[config.role].worker ? [`concurrency=${config.mail.concurrency}`] : []),
@@ -42,8 +43,8 @@ function describeRedis({ redis }: AppConfig): string {
   return redis.url ? withoutCredentials(redis.url, 6379) : `embedded (${redis.dataDir})`;
 }
 
-function describeDatabase({ database }: AppConfig): string {
-  return database.url ? withoutCredentials(database.url, 5432) : `embedded (${database.dataDir})`;
+function describeDatabase({ database }: AppConfig, connection: DatabaseConnection): string {
+  return database.url ? withoutCredentials(database.url, 5432) : `embedded (${connection.embeddedDataDir})`;
 }
 
 /** Scheme, host, port and database of a server's URL: never its user or password. */

@@ -65,6 +65,7 @@ describe('the embedded defaults (no REDIS_URL, no DATABASE_URL)', () => {
     expect(readdirSync(join(checkout, 'data', 'outbox')).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
     // PostgreSQL's backends and helpers work there too: each server at least once.
     expect(new Set(serversIn(checkout, postgresData))).toEqual(new Set([postgresData, join(checkout, 'data', 'redis')]));
+    expect(service!.printed).toContain(`history=embedded (${postgresData})`);
     if (postgresData !== join(checkout, 'data', 'postgres')) expect(service!.printed).toContain(`its data is in ${postgresData} instead`);
 
     await service!.stop();

@@ -81,6 +81,11 @@ export class DatabaseConnection implements OnApplicationShutdown {
     return embedded;
   }
 
+  /** Where the embedded server keeps its data (the configured folder, or its fallback); undefined with DATABASE_URL. */
+  get embeddedDataDir(): string | undefined {
+    return this.embedded?.dataDir;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.stopping.abort();
     await this.close();
