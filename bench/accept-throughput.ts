@@ -1,8 +1,8 @@
 /**
  * How fast mailroute accepts mail: autocannon against POST /v1/emails (1, 50 and 200 connections) and
  * POST /v1/emails/batch, next to references measured in the same run on the same machine: a route of the
- * same Nest app that answers 202 and does no work, a bare node:http server answering a fixed 202, and
- * Bull's queue.add with 100 in flight. The ratios are the figures to compare across machines; the two the
+ * same Nest app that answers 202 and does no work, bare Express 5 parsing the same JSON and answering
+ * 202, a bare node:http server answering a fixed 202, and Bull's queue.add with 100 in flight. The ratios are the figures to compare across machines; the two the
  * goals name (single accept against the no-work route, batch against Bull's add) are the median of PAIRS
  * measurements taken in alternation, since one busy moment on a shared machine moves a single pair by
  * ten points. Also the CPU time each accepted email costs the API process and Redis (at 50 connections,
@@ -126,13 +126,27 @@ function ownCpuSeconds(): Promise<number> {
   return Promise.resolve((user + system) / 1e6);
 }
 
+const BARE_HTTP = 'bare node:http 202';
+const BARE_EXPRESS = 'bare Express 5, express.json(), 202';
+
 /** The floor: what Node's HTTP server does on this machine when answering costs nothing. */
-async function startBareServer(port: number): Promise<ChildProcess> {
-  const source = `require('node:http').createServer((req, res) => {
+function startBareServer(port: number): Promise<ChildProcess> {
+  return startReference(`require('node:http').createServer((req, res) => {
     req.resume();
     req.on('end', () => { res.writeHead(202, { 'content-type': 'application/json' }); res.end('{"id":"x","status":"queued"}'); });
-  }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
-  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  }).listen(${port}, '127.0.0.1', () => console.log('ready'));`);
+}
+
+/** What the framework costs on its own: the Express that Nest runs on, parsing the same JSON body, doing nothing with it. */
+function startBareExpress(port: number): Promise<ChildProcess> {
+  return startReference(`const express = require('express');
+  express().use(express.json()).post('/', (req, res) => res.status(202).json({ id: 'x', status: 'queued' }))
+    .listen(${port}, '127.0.0.1', () => console.log('ready'));`);
+}
+
+/** A reference server in a process of its own (so that it has a core as the service does), from the checkout's node_modules. */
+async function startReference(source: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', source], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
   await once(child.stdout, 'data');
   return child;
 }
@@ -224,6 +238,8 @@ async function main(): Promise<void> {
   const postgres = await ThrowawayPostgres.start({ fsync: true });
   const barePort = await freePort();
   const bare = await startBareServer(barePort);
+  const expressPort = await freePort();
+  const bareExpress = await startBareExpress(expressPort);
   const service = await startService(redis.url, postgres, join(dataDir, 'outbox'));
   const redisClient = new Redis(redis.url);
   const cpu = new CpuMeter(redisClient);
@@ -232,7 +248,8 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const connections of [1, 50, 200]) {
       const metered = (run: () => Promise<Row>) => (connections === 50 ? cpu.measure(ofService, run) : run());
-      rows.push(await load('bare node:http 202', `http://127.0.0.1:${barePort}/`, connections, email));
+      rows.push(await load(BARE_HTTP, `http://127.0.0.1:${barePort}/`, connections, email));
+      rows.push(await load(BARE_EXPRESS, `http://127.0.0.1:${expressPort}/`, connections, email));
       rows.push(await metered(() => load(NEST_NOOP, `${service.url}/v1/bench/noop`, connections, email)));
       rows.push(await metered(() => load('POST /v1/emails', `${service.url}/v1/emails`, connections, email)));
     }
@@ -260,8 +277,9 @@ async function main(): Promise<void> {
       [`single accept / no-work route of the same app, 50 connections, median of ${PAIRS} pairs`]: median(pairs.single),
       'single accept / no-work route, by API CPU per request, 50 connections':
         cpuOf(`${NEST_NOOP}, 50 connections`).processUsPerEmail / cpuOf('POST /v1/emails, 50 connections').processUsPerEmail,
-      'single accept / bare node:http, 50 connections':
-        at50('POST /v1/emails').requestsPerSecond / at50('bare node:http 202').requestsPerSecond,
+      'single accept / bare Express, 50 connections': at50('POST /v1/emails').requestsPerSecond / at50(BARE_EXPRESS).requestsPerSecond,
+      'no-work route / bare Express, 50 connections': at50(NEST_NOOP).requestsPerSecond / at50(BARE_EXPRESS).requestsPerSecond,
+      'single accept / bare node:http, 50 connections': at50('POST /v1/emails').requestsPerSecond / at50(BARE_HTTP).requestsPerSecond,
       [`batch accept (emails/s) / Bull add rate, median of ${PAIRS} pairs`]: median(pairs.batch),
       'most batch accept could reach with Redis at 100% of a core / Bull add rate':
         redisCeiling / rows.find((row) => row.target === BULL_TARGET)!.emailsPerSecond,
@@ -276,6 +294,7 @@ async function main(): Promise<void> {
     redisClient.disconnect();
     await service.stop();
     bare.kill();
+    bareExpress.kill();
     await redis.stop();
     await postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });

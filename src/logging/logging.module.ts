@@ -31,11 +31,13 @@ function pinoParams(config: AppConfig, destination: LogDestination): Params {
         genReqId: requestId,
         customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
           error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+        // The serializers get the request itself, not pino's copy of it with every header, made only to be dropped.
+        wrapSerializers: false,
         serializers: {
-          req: (request: { id: string; method: string; url: string }) => ({
+          req: (request: { id: string; method: string; url: string; originalUrl?: string }) => ({
             id: request.id,
             method: request.method,
-            url: redactedUrl(request.url),
+            url: redactedUrl(request.originalUrl ?? request.url),
           }),
           res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
         },
