@@ -1,35 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AppConfig } from '../config/config.module';
 import type { IncomingMessage } from 'node:http';
 import { bearerToken } from './authorization-header';
 import { Principal } from './principal';
 
-interface StoredKey {
-  principal: Principal;
-  digest: Buffer;
-}
-
 /**
- * The configured API keys, by their SHA-256 only. A presented key is hashed and compared with every
- * configured digest in constant time, so neither the timing nor an early exit says how close it came.
+ * The configured API keys, by their SHA-256 only. A presented key is hashed and looked up by its digest.
+ * The lookup need not run in constant time, as a comparison of the keys themselves would: its timing
+ * could only tell how close the presented key's SHA-256 came to a configured one, and a key that hashes
+ * near a given digest is as hard to find as the key. A constant-time comparison with every configured
+ * digest cost a request 15 µs with 100 keys, and grows with every key.
  */
 @Injectable()
 export class ApiKeyRegistry {
-  private readonly keys: StoredKey[];
+  private readonly keys: Map<string, Principal>;
   /** Each request's key is hashed once, though both the in-flight bound and the guard ask about it. */
   private readonly byRequest = new WeakMap<IncomingMessage, Principal | null>();
 
   constructor(config: AppConfig) {
-    this.keys = config.security.apiKeys.map(({ name, scope, sha256, allowedFrom }) => ({
-      principal: { name, scope, allowedFrom },
-      digest: Buffer.from(sha256, 'hex'),
-    }));
+    this.keys = new Map(config.security.apiKeys.map(({ name, scope, sha256, allowedFrom }) => [sha256.toLowerCase(), { name, scope, allowedFrom }]));
   }
 
   /** False when no keys are configured: the service then runs open, on loopback only. */
   get enabled(): boolean {
-    return this.keys.length > 0;
+    return this.keys.size > 0;
   }
 
   /** Whether the request carries one of the keys, or needs none because none are configured. */
@@ -44,11 +39,6 @@ export class ApiKeyRegistry {
   }
 
   authenticate(presented: string): Principal | undefined {
-    const digest = createHash('sha256').update(presented).digest();
-    let match: Principal | undefined;
-    for (const key of this.keys) {
-      if (timingSafeEqual(key.digest, digest)) match = key.principal;
-    }
-    return match;
+    return this.keys.get(createHash('sha256').update(presented).digest('hex'));
   }
 }
