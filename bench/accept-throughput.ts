@@ -204,13 +204,25 @@ async function pairedRatios(measured: () => Promise<number>, reference: () => Pr
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** mailroute in api role plus the no-work reference route, in one process, on `redisUrl` and a fresh database of `postgres`. */
-async function startService(redisUrl: string, postgres: ThrowawayPostgres, outboxDir: string): Promise<ServiceProcess> {
+async function startService(redisUrl: string, postgres: ThrowawayPostgres, outboxDir: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const databaseUrl = await postgres.createDatabase();
   // api role: the workers would compete for the same two cores; delivery is measured on its own.
   return ServiceProcess.start(
-    { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: outboxDir, API_KEYS, LOG_FORMAT: 'json' },
+    { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: outboxDir, API_KEYS, LOG_FORMAT: 'json', ...env },
     { entry: 'bench/reference/main.ts' },
   );
+}
+
+const TWO_PROCESSES = 'POST /v1/emails, MAIL_PROCESSES=2';
+
+/** Single accept with two API processes sharing the port (src/process-cluster.ts), on the same Redis. */
+async function twoProcessesRow(redisUrl: string, postgres: ThrowawayPostgres, outboxDir: string): Promise<Row> {
+  const service = await startService(redisUrl, postgres, outboxDir, { MAIL_PROCESSES: '2' });
+  try {
+    return await load(TWO_PROCESSES, `${service.url}/v1/emails`, 50, email);
+  } finally {
+    await service.stop();
+  }
 }
 
 /**
@@ -268,6 +280,7 @@ async function main(): Promise<void> {
       ),
     };
     await service.stop();
+    rows.push(await twoProcessesRow(redis.url, postgres, join(dataDir, 'outbox-two')));
     rows.push(...(await fsyncAlwaysRows(dataDir, postgres, batch)));
 
     const at50 = (target: string) => rows.find((row) => row.target === target && row.connections === 50)!;
@@ -283,6 +296,7 @@ async function main(): Promise<void> {
       [`batch accept (emails/s) / Bull add rate, median of ${PAIRS} pairs`]: median(pairs.batch),
       'most batch accept could reach with Redis at 100% of a core / Bull add rate':
         redisCeiling / rows.find((row) => row.target === BULL_TARGET)!.emailsPerSecond,
+      'single accept, MAIL_PROCESSES=2 / 1, 50 connections': at50(TWO_PROCESSES).requestsPerSecond / at50('POST /v1/emails').requestsPerSecond,
       'single accept, appendfsync always / everysec': at50('POST /v1/emails, appendfsync always').requestsPerSecond / at50('POST /v1/emails').requestsPerSecond,
     };
     print(rows, cpu.rows, ratios);

@@ -2,16 +2,31 @@ import { DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import cluster from 'node:cluster';
 import { PROCESS_ROLES, servesDocs } from './app.module';
-import { AppConfig } from './config/config.module';
+import { AppConfig, configFromEnvironment } from './config/config.module';
 import { configureApp, createHttpAdapter } from './http/app.setup';
+import { runProcessCluster } from './process-cluster';
 import { startupSummary } from './startup-summary';
 
 /**
- * Starts the HTTP service around `rootModule`: AppModule in production; the accept benchmark adds a
- * reference route to it, so both are measured through the very same pipeline.
+ * What `node dist/main` does: reads the configuration, then serves, or, with MAIL_PROCESSES above 1,
+ * becomes the primary of that many serving processes (src/process-cluster.ts). `rootModule`: AppModule
+ * in production; the accept benchmark adds a reference route to it, so both are measured through the
+ * very same pipeline. A start that fails logs why and exits 1.
  */
-export async function startService(rootModule: DynamicModule, config: AppConfig): Promise<void> {
+export function bootstrap(rootModule: (config: AppConfig) => DynamicModule): void {
+  configFromEnvironment()
+    .then((config) => (config.processes > 1 && cluster.isPrimary ? runProcessCluster(config) : startService(rootModule(config), config)))
+    .catch((error: Error) => {
+      // Nest holds its log lines until the server listens: without this, a failed start says nothing.
+      Logger.flush();
+      Logger.error(error.message, 'Bootstrap');
+      process.exit(1);
+    });
+}
+
+async function startService(rootModule: DynamicModule, config: AppConfig): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(rootModule, createHttpAdapter(), {
     bodyParser: false,
     abortOnError: false,
@@ -20,7 +35,7 @@ export async function startService(rootModule: DynamicModule, config: AppConfig)
   app.useLogger(app.get(PinoLogger));
   const { api } = PROCESS_ROLES[config.role];
   configureApp(app, { docs: servesDocs(config) });
-  app.enableShutdownHooks();
+  closeOnSignals(app);
   const { port, host } = config.http;
   await listenOrClose(app, port, host);
   Logger.log(`listening on http://${host}:${port} (${api ? 'API docs at /docs' : 'health and metrics only'})`, 'Bootstrap');
@@ -46,4 +61,30 @@ async function listenOrClose(app: NestExpressApplication, port: number, host: st
     await app.close();
     throw error;
   }
+}
+
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * The first SIGTERM, SIGINT or SIGHUP closes the application (jobs finished or handed back, history
+ * flushed, connections and embedded servers closed), as Nest's enableShutdownHooks() would; a second
+ * one is ignored. Nest's hooks stop listening at the first, so a second signal killed the process half
+ * way through its shutdown, and one often comes: Ctrl+C reaches every process of the terminal's group
+ * and npm passes it on again, and a process cluster's primary (MAIL_PROCESSES) sends SIGTERM too.
+ */
+function closeOnSignals(app: NestExpressApplication): void {
+  let closing = false;
+  const close = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    Logger.log(`${signal}: shutting down`, 'Bootstrap');
+    app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        Logger.error(`Shutdown failed: ${error.message}`, 'Bootstrap');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, close);
 }

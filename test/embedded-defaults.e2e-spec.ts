@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -7,14 +6,9 @@ import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../src/config/app-config';
 import { pollUntil } from './support/poll';
 import { testDatabaseFor } from './support/postgres';
+import { serversIn } from './support/processes';
 import { ServiceProcess } from './support/service-process';
 
-/** The Redis and PostgreSQL servers working in one of `dirs` (each runs in its data directory), as their working directories. */
-function serversIn(...dirs: string[]): string[] {
-  const pids = ['redis-server', 'postgres'].flatMap((name) => spawnSync('pgrep', ['-x', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
-  const cwds = pids.map((pid) => spawnSync('readlink', [`/proc/${pid}/cwd`], { encoding: 'utf8' }).stdout.trim());
-  return cwds.filter((cwd) => dirs.some((dir) => cwd.startsWith(dir)));
-}
 
 /** Where the embedded PostgreSQL of a mailroute started in `checkout` keeps its data, given who runs it. */
 function postgresDataDirOf(checkout: string): string {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, loadConfig } from './app-config';
 
@@ -36,6 +36,13 @@ describe('loadConfig', () => {
     const here = loadConfig({}).database.fallbackDataDir;
     const elsewhere = withCwd(tmpdir(), () => loadConfig({}).database.fallbackDataDir);
     expect(elsewhere).not.toBe(here);
+  });
+
+  it('reads MAIL_PROCESSES as a count, auto as one per core, and refuses anything else naming it', () => {
+    expect(loadConfig({}).processes).toBe(1);
+    expect(loadConfig({ MAIL_PROCESSES: '3' }).processes).toBe(3);
+    expect(loadConfig({ MAIL_PROCESSES: 'auto' }).processes).toBe(availableParallelism());
+    for (const bad of ['0', '-1', 'two', '1.5']) expect(() => loadConfig({ MAIL_PROCESSES: bad })).toThrow(/MAIL_PROCESSES must be auto or a whole number/);
   });
 
   it('reads and converts every variable it is given', () => {

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EnvironmentSchema } from './environment.schema';
 
@@ -29,6 +30,8 @@ export class AppConfig {
   };
   /** What this process does: serve the API, process the queues, or both. */
   readonly role: ProcessRole;
+  /** How many such processes run on this host, sharing its port (src/process-cluster.ts). */
+  readonly processes: number;
   readonly log: { level: string; pretty: boolean };
   readonly metrics: { enabled: boolean };
   /**
@@ -134,6 +137,7 @@ export class AppConfig {
       },
     };
     this.role = env.MAIL_ROLE as ProcessRole;
+    this.processes = env.MAIL_PROCESSES === 'auto' ? availableParallelism() : Number(env.MAIL_PROCESSES);
     this.log = { level: env.LOG_LEVEL, pretty: (env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty' };
     this.metrics = { enabled: env.METRICS_ENABLED };
     this.redis = {

@@ -87,6 +87,10 @@ export class EnvironmentSchema {
   @IsIn(['all', 'api', 'worker'], { message: 'MAIL_ROLE must be one of all, api, worker' })
   MAIL_ROLE = 'all';
 
+  /** Processes on this host sharing its port: a number, or `auto` for one per core. */
+  @Matches(/^(auto|[1-9]\d{0,2})$/, { message: 'MAIL_PROCESSES must be auto or a whole number from 1 to 999' })
+  MAIL_PROCESSES = '1';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   })

@@ -67,7 +67,8 @@ export class DatabaseConnection implements OnApplicationShutdown {
     return connection;
   }
 
-  private static async startEmbeddedUnlessConfigured(config: AppConfig): Promise<PostgresServerProcess | undefined> {
+  /** The embedded server when the configuration names none; also what a process cluster's primary starts for its processes. */
+  static async startEmbeddedUnlessConfigured(config: AppConfig): Promise<PostgresServerProcess | undefined> {
     if (config.database.url) return undefined;
     const { dataDir, fallbackDataDir } = config.database;
     const embedded = await PostgresServerProcess.start({ dataDir, fallbackDataDir });

@@ -48,7 +48,8 @@ export class RedisConnection implements OnApplicationShutdown {
     return new RedisConnection(options, client, embedded);
   }
 
-  private static async startEmbeddedUnlessConfigured(config: AppConfig): Promise<RedisServerProcess | undefined> {
+  /** The embedded server when the configuration names none; also what a process cluster's primary starts for its processes. */
+  static async startEmbeddedUnlessConfigured(config: AppConfig): Promise<RedisServerProcess | undefined> {
     if (config.redis.url || config.redis.sentinel) return undefined;
     const embedded = await RedisServerProcess.start({ dataDir: config.redis.dataDir, appendOnly: true });
     RedisConnection.logger.log(`Started embedded redis-server on ${embedded.url} (data in ${config.redis.dataDir})`);

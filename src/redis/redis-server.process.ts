@@ -50,7 +50,9 @@ export class RedisServerProcess {
     assertInstalled();
     mkdirSync(options.dataDir, { recursive: true });
     await stopLeftoverServer(options.dataDir);
-    const child = spawn('redis-server', [...serverArguments(options), ...settings], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A session of its own, as the embedded PostgreSQL: a terminal's Ctrl+C must not stop Redis under
+    // mailroute while it finishes its jobs; mailroute stops it last.
+    const child = spawn('redis-server', [...serverArguments(options), ...settings], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     stopOnExit(child, 'SIGTERM');
     await waitUntilReady(child);
     return child;

@@ -88,6 +88,11 @@ export class ServiceProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The process's id: the primary's, when it runs a process cluster (MAIL_PROCESSES). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** Everything the process printed so far. */
   get printed(): string {
     return this.output.join('');

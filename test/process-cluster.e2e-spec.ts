@@ -1,0 +1,72 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAlive } from '../src/common/process-ids';
+import { pollUntil } from './support/poll';
+import { nodeChildrenOf, serversIn } from './support/processes';
+import { ServiceProcess } from './support/service-process';
+
+interface Listed {
+  data: { id: string; status: string }[];
+}
+
+// MAIL_PROCESSES for a single host: a primary that starts the embedded servers and forks the processes,
+// which share its port.
+describe('MAIL_PROCESSES=2 with the embedded servers', () => {
+  let dir: string;
+  let service: ServiceProcess | undefined;
+
+  const send = (subject: string) =>
+    fetch(`${service!.url}/v1/emails`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ from: 'a@example.com', to: 'b@example.com', subject, text: 'Hello' }),
+    });
+  const sentWith = async (subject: string) =>
+    ((await (await fetch(`${service!.url}/v1/emails?subject=${subject}&status=sent&limit=100`)).json()) as Listed).data.length;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mailroute-cluster-'));
+    chmodSync(dir, 0o755);
+    service = await ServiceProcess.start({
+      MAIL_PROCESSES: '2',
+      DATABASE_URL: '',
+      REDIS_DATA_DIR: join(dir, 'redis'),
+      POSTGRES_DATA_DIR: join(dir, 'postgres'),
+      MAIL_OUTBOX_DIR: join(dir, 'outbox'),
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await service?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves and delivers from two processes, replaces one that dies, and stops everything on SIGTERM', async () => {
+    const first = await pollUntil(
+      async () => nodeChildrenOf(service!.pid),
+      (pids) => pids.length === 2,
+    );
+    const answers = await Promise.all(Array.from({ length: 20 }, () => send('clustered')));
+    expect(answers.map(({ status }) => status)).toEqual(Array(20).fill(202));
+    await pollUntil(() => sentWith('clustered'), (sent) => sent === 20);
+
+    process.kill(first[0], 'SIGKILL');
+    const replaced = await pollUntil(
+      async () => nodeChildrenOf(service!.pid),
+      (pids) => pids.length === 2 && !pids.includes(first[0]),
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(replaced).toContain(first[1]);
+    expect(service!.printed).toContain(`process ${first[0]} exited (SIGKILL); starting another`);
+    await pollUntil(
+      async () => (await send('replaced')).status,
+      (status) => status === 202,
+    );
+    await pollUntil(() => sentWith('replaced'), (sent) => sent >= 1);
+
+    await service!.stop();
+    service = undefined;
+    expect(replaced.filter(isAlive)).toEqual([]);
+    expect(serversIn(dir)).toEqual([]);
+  }, 120_000);
+});
