@@ -57,7 +57,11 @@ describe('MAIL_PROCESSES=2 with the embedded servers', () => {
       { timeoutMs: 60_000, intervalMs: 200 },
     );
     expect(replaced).toContain(first[1]);
-    expect(service!.printed).toContain(`process ${first[0]} exited (SIGKILL); starting another`);
+    // The primary's line reaches the pipe when its stdout gets to it: looked for, not expected at once.
+    await pollUntil(
+      async () => service!.printed,
+      (printed) => printed.includes(`process ${first[0]} exited (SIGKILL); starting another`),
+    );
     await pollUntil(
       async () => (await send('replaced')).status,
       (status) => status === 202,
