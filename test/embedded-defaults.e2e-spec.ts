@@ -38,7 +38,8 @@ describe('the embedded defaults (no REDIS_URL, no DATABASE_URL)', () => {
     service = await ServiceProcess.start({ DATABASE_URL: '' }, { cwd: checkout });
   }, 90_000);
   afterAll(async () => {
-    await service?.kill();
+    // SIGTERM, not SIGKILL: after a failed test the embedded servers must stop with the process, not outlive the run.
+    await service?.stop();
     rmSync(checkout, { recursive: true, force: true });
     rmSync(dirname(postgresData), { recursive: true, force: true });
   });

@@ -37,7 +37,8 @@ describe('MAIL_PROCESSES=2 with the embedded servers', () => {
     });
   }, 90_000);
   afterAll(async () => {
-    await service?.kill();
+    // SIGTERM, not SIGKILL: after a failed test the embedded servers must stop with the process, not outlive the run.
+    await service?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
