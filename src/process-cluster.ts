@@ -16,8 +16,8 @@ const EXIT_GRACE_MS = 5_000;
  * - A process that dies after it listened is replaced.
  * - One that exits before it ever listened is a start that fails (a taken port, a refused password):
  *   the primary stops everything and fails too, rather than fork in a loop.
- * - SIGTERM or SIGINT stops every process as its own SIGTERM would (jobs finished or handed back,
- *   history flushed), then the servers.
+ * - SIGTERM, SIGINT or SIGHUP stops every process as its own SIGTERM would (jobs finished or handed
+ *   back, history flushed), then the servers.
  * Node's cluster module rather than a process manager (pm2): one command still starts everything, and
  * the primary owns the embedded servers' lifetime.
  */
@@ -51,7 +51,9 @@ export async function runProcessCluster(config: AppConfig): Promise<void> {
     logger.warn(`${how}; starting another`);
     cluster.fork(env);
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stopAll(0));
+  // `on`, not `once`: a second signal (Ctrl+C under npm comes twice) would otherwise kill the primary
+  // and leave the embedded servers running.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
   for (let n = 0; n < config.processes; n += 1) cluster.fork(env);
   logger.log(`${config.processes} processes on port ${config.http.port}`);
 }
