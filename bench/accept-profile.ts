@@ -9,14 +9,13 @@
  *
  *   npm run bench:accept-profile    (ROUTE=/v1/bench/noop, DURATION=8 seconds after 3 of warm-up)
  */
-import autocannon from 'autocannon';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServerProcess } from '../src/redis/redis-server.process';
-import { newApiKey } from '../test/support/api-keys';
 import { ThrowawayPostgres } from '../test/support/postgres';
 import { ServiceProcess } from '../test/support/service-process';
+import { BENCH_EMAIL, CLIENT_API_KEYS, postFromClients } from './accept-load';
 import { summarise } from './cpu-profile.summary';
 
 const ROUTE = process.env.ROUTE ?? '/v1/bench/noop';
@@ -25,39 +24,25 @@ const WARM_UP_S = 3;
 const CONNECTIONS = 50;
 const TOP_MODULES = 20;
 const TOP_FUNCTIONS = 30;
-/** As in bench/accept-throughput.ts: keys in turn, each under the default API_RATE_LIMIT. */
-const CLIENTS = 100;
-const email = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mailroute-accept-profile-'));
   const redis = await RedisServerProcess.start({ dataDir: join(dir, 'redis'), appendOnly: true });
   const postgres = await ThrowawayPostgres.start({ fsync: true });
-  const keys = Array.from({ length: CLIENTS }, (_, n) => newApiKey(`bench-${n}`, 'send'));
   const service = await ServiceProcess.start(
     {
       REDIS_URL: redis.url,
       DATABASE_URL: await postgres.createDatabase(),
       MAIL_ROLE: 'api',
       MAIL_OUTBOX_DIR: join(dir, 'outbox'),
-      API_KEYS: keys.map(({ entry }) => entry).join(','),
+      API_KEYS: CLIENT_API_KEYS,
       LOG_FORMAT: 'json',
       NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.preload.js')}`,
       CPU_PROFILE_DIR: dir,
     },
     { entry: 'bench/reference/main.ts' },
   );
-  let turn = 0;
-  const load = (duration: number) =>
-    autocannon({
-      url: `${service.url}${ROUTE}`,
-      connections: CONNECTIONS,
-      duration,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(email),
-      requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, headers: { ...request.headers, authorization: keys[turn++ % CLIENTS].bearer } }) }],
-    });
+  const load = (durationS: number) => postFromClients(`${service.url}${ROUTE}`, CONNECTIONS, durationS, BENCH_EMAIL);
   try {
     await load(WARM_UP_S);
     writeFileSync(join(dir, 'start'), '');

@@ -11,7 +11,6 @@
  *
  *   npm run bench:accept            (DURATION=5 seconds per row, PAIRS=3 by default)
  */
-import autocannon from 'autocannon';
 import Queue from 'bull';
 import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -22,8 +21,8 @@ import { join } from 'node:path';
 import { freePort, RedisServerProcess } from '../src/redis/redis-server.process';
 import { TestRedisServer } from '../test/support/test-redis-server';
 import { ThrowawayPostgres } from '../test/support/postgres';
-import { newApiKey } from '../test/support/api-keys';
 import { ServiceProcess } from '../test/support/service-process';
+import { BENCH_EMAIL as email, CLIENT_API_KEYS, postFromClients } from './accept-load';
 import { redisCpuSeconds } from './cpu-time';
 import { scrapeMetrics } from './metrics-scrape';
 import { saveResults } from './results-file';
@@ -33,8 +32,6 @@ const PAIRS = Number(process.env.PAIRS ?? 3);
 const BATCH_SIZE = 100;
 const BULL_IN_FLIGHT = 100;
 const NEST_NOOP = 'no-work route, same app';
-
-const email = { from: 'bench@example.com', to: 'someone@example.net', subject: 'Benchmark', text: 'Hello from the bench.' };
 
 interface Row {
   target: string;
@@ -56,30 +53,8 @@ interface CpuRow {
   redisUsPerEmail: number;
 }
 
-/**
- * Requests carry API keys, as in production, so that the key check and the per-key rate limit (its
- * Redis call on every request) are part of what is measured. The load comes from this many clients in
- * turn, as many callers' traffic does: each key stays under the default API_RATE_LIMIT (50 a second).
- */
-const CLIENTS = 100;
-const clientKeys = Array.from({ length: CLIENTS }, (_, n) => newApiKey(`bench-${n}`, 'send'));
-const API_KEYS = clientKeys.map(({ entry }) => entry).join(',');
-let turn = 0;
-const nextClient = (request: autocannon.Request): autocannon.Request => ({
-  ...request,
-  headers: { ...request.headers, authorization: clientKeys[turn++ % CLIENTS].bearer },
-});
-
 async function load(target: string, url: string, connections: number, body: unknown, emailsPerRequest = 1): Promise<Row> {
-  const result = await autocannon({
-    url,
-    connections,
-    duration: DURATION_S,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    requests: [{ setupRequest: nextClient }],
-  });
+  const result = await postFromClients(url, connections, DURATION_S, body);
   const requestsPerSecond = Math.round(result.requests.average);
   return {
     target,
@@ -208,7 +183,7 @@ async function startService(redisUrl: string, postgres: ThrowawayPostgres, outbo
   const databaseUrl = await postgres.createDatabase();
   // api role: the workers would compete for the same two cores; delivery is measured on its own.
   return ServiceProcess.start(
-    { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: outboxDir, API_KEYS, LOG_FORMAT: 'json', ...env },
+    { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, MAIL_ROLE: 'api', MAIL_OUTBOX_DIR: outboxDir, API_KEYS: CLIENT_API_KEYS, LOG_FORMAT: 'json', ...env },
     { entry: 'bench/reference/main.ts' },
   );
 }
