@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import cluster, { Worker } from 'node:cluster';
 import { once } from 'node:events';
+import { SHUTDOWN_SIGNALS } from './common/shutdown-signals';
 import { AppConfig } from './config/config.module';
 import { DatabaseConnection } from './database/database.module';
 import { RedisConnection } from './redis/redis.module';
@@ -53,7 +54,7 @@ export async function runProcessCluster(config: AppConfig): Promise<void> {
   });
   // `on`, not `once`: a second signal (Ctrl+C under npm comes twice) would otherwise kill the primary
   // and leave the embedded servers running.
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => void stopAll(0));
   for (let n = 0; n < config.processes; n += 1) cluster.fork(env);
   logger.log(`${config.processes} processes on port ${config.http.port}`);
 }

@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import cluster from 'node:cluster';
 import { PROCESS_ROLES, servesDocs } from './app.module';
+import { SHUTDOWN_SIGNALS } from './common/shutdown-signals';
 import { AppConfig, configFromEnvironment } from './config/config.module';
 import { configureApp, createHttpAdapter } from './http/app.setup';
 import { runProcessCluster } from './process-cluster';
@@ -62,8 +63,6 @@ async function listenOrClose(app: NestExpressApplication, port: number, host: st
     throw error;
   }
 }
-
-const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 /**
  * The first SIGTERM, SIGINT or SIGHUP closes the application (jobs finished or handed back, history
