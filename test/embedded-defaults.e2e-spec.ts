@@ -6,21 +6,14 @@ import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../src/config/app-config';
 import { pollUntil } from './support/poll';
 import { testDatabaseFor } from './support/postgres';
-import { serversIn } from './support/processes';
+import { serversIn, withCwd } from './support/processes';
 import { ServiceProcess } from './support/service-process';
-
 
 /** Where the embedded PostgreSQL of a mailroute started in `checkout` keeps its data, given who runs it. */
 function postgresDataDirOf(checkout: string): string {
-  const previous = process.cwd();
-  process.chdir(checkout);
-  try {
-    const { dataDir, fallbackDataDir } = loadConfig({}).database;
-    // As root, PostgreSQL runs as the postgres user, who cannot enter a 0700 folder of root's.
-    return process.getuid?.() === 0 ? fallbackDataDir! : dataDir;
-  } finally {
-    process.chdir(previous);
-  }
+  const { dataDir, fallbackDataDir } = withCwd(checkout, () => loadConfig({}).database);
+  // As root, PostgreSQL runs as the postgres user, who cannot enter a 0700 folder of root's.
+  return process.getuid?.() === 0 ? fallbackDataDir! : dataDir;
 }
 
 // What `npm start` runs with no configuration: its own Redis and its own PostgreSQL, in a fresh checkout

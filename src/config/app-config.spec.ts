@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withCwd } from '../../test/support/processes';
 import { ConfigurationError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -146,13 +147,3 @@ describe('loadConfig', () => {
     });
   });
 });
-
-function withCwd<T>(dir: string, run: () => T): T {
-  const previous = process.cwd();
-  process.chdir(dir);
-  try {
-    return run();
-  } finally {
-    process.chdir(previous);
-  }
-}

@@ -16,3 +16,14 @@ export function nodeChildrenOf(parent: number): number[] {
     .filter(([pid, command]) => pid && command === 'node')
     .map(([pid]) => Number(pid));
 }
+
+/** `run`'s result with this process's working directory set to `dir` meanwhile (relative paths resolve against it). */
+export function withCwd<T>(dir: string, run: () => T): T {
+  const previous = process.cwd();
+  process.chdir(dir);
+  try {
+    return run();
+  } finally {
+    process.chdir(previous);
+  }
+}
