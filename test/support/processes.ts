@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** The Redis and PostgreSQL servers working in one of `dirs` (each runs in its data directory), as their working directories. */
 export function serversIn(...dirs: string[]): string[] {
@@ -7,14 +8,26 @@ export function serversIn(...dirs: string[]): string[] {
   return cwds.filter((cwd) => dirs.some((dir) => cwd.startsWith(dir)));
 }
 
+/** The processes `pid` started, by pid (none once it has gone). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** The node processes `parent` started (a process cluster's primary: its processes), by pid. */
 export function nodeChildrenOf(parent: number): number[] {
-  const listed = spawnSync('ps', ['--ppid', String(parent), '-o', 'pid=,comm='], { encoding: 'utf8' }).stdout;
-  return listed
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([pid, command]) => pid && command === 'node')
-    .map(([pid]) => Number(pid));
+  return childrenOf(parent).filter((pid) => commandOf(pid) === 'node');
+}
+
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** `run`'s result with this process's working directory set to `dir` meanwhile (relative paths resolve against it). */

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { freePort } from '../../src/redis/redis.module';
 import { PostgresServerOptions, PostgresServerProcess } from '../../src/database/postgres-server.process';
 import { pollUntil } from './poll';
+import { childrenOf } from './processes';
 
 export interface TestPostgresServerOptions extends PostgresServerOptions {
   /** Listen here rather than on a free port: a restarted server must be where its clients reconnect to. */
@@ -90,14 +91,6 @@ function signalEach(pids: number[], signal: NodeJS.Signals): void {
     } catch {
       // Exited meanwhile.
     }
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
   }
 }
 
