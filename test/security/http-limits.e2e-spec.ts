@@ -96,6 +96,13 @@ describe('7. Concurrent request bytes per process', () => {
       expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
       expect(JSON.parse(answer.body)).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) });
       expect(loggedLines()).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/^refused a \d+-byte body/) }));
+      // Refused before any route: still a request line, under the id the answer carries.
+      const refusedId = answer.headers['x-request-id'];
+      expect(refusedId).toEqual(expect.any(String));
+      await pollUntil(
+        async () => loggedLines(),
+        (lines) => lines.some((line) => (line.req as { id?: string } | undefined)?.id === refusedId && (line.res as { statusCode?: number }).statusCode === 503),
+      );
 
       await running.app.send(message).expect(202);
       const admitted = held.filter(({ state }) => state.answer === undefined);

@@ -24,9 +24,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { PinoLogger } from 'nestjs-pino';
 import { Caller, Principal } from '../../auth/auth.module';
 import { ErrorResponseDto } from '../../http/error-response.dto';
+import { addToRequestLog } from '../../logging/logging.module';
 import { WhenRedisDown } from '../../redis/redis.module';
 import { AcceptedEmailDto, BatchItemResultDto } from './dto/accepted-email.dto';
 import { AddressObjectDto, SendEmailDto } from './dto/send-email.dto';
@@ -41,11 +41,7 @@ import { NOT_STORED } from './message.writer';
 @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis is unreachable; nothing was stored.' })
 @Controller('v1/emails')
 export class EmailsController {
-  constructor(
-    private readonly intake: IntakeService,
-    /** Adds the message id to this request's log line, which otherwise knows only the request id. */
-    private readonly requestLog: PinoLogger,
-  ) {}
+  constructor(private readonly intake: IntakeService) {}
 
   private static readonly IDEMPOTENCY_HEADER = {
     name: 'Idempotency-Key',
@@ -78,7 +74,7 @@ export class EmailsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<AcceptedEmailDto> {
     const { id, status } = await this.intake.accept(body, caller, checkedKey(idempotencyKey));
-    this.requestLog.assign({ emailId: id });
+    addToRequestLog(response, { emailId: id });
     response.location(`/v1/emails/${id}`);
     return { id, status };
   }
@@ -99,9 +95,10 @@ export class EmailsController {
     @Body() items: unknown,
     @Caller() caller: Principal,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<BatchItemResult[]> {
     const results = await this.intake.acceptBatch(items, caller, checkedKey(idempotencyKey));
-    this.requestLog.assign({ accepted: results.filter((result) => 'id' in result).length, items: results.length });
+    addToRequestLog(response, { accepted: results.filter((result) => 'id' in result).length, items: results.length });
     return results;
   }
 }
