@@ -6,6 +6,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { ApiKeyRegistry } from '../auth/auth.module';
 import { requestLog, RootLogger } from '../logging/logging.module';
+import { HttpMetricsMiddleware } from '../metrics/metrics.module';
 import { VALIDATION_OPTIONS } from '../common/validation-options';
 import { AppConfig, sizeInBytes } from '../config/config.module';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
@@ -36,7 +37,7 @@ export function createHttpAdapter(): ExpressAdapter {
 export function configureApp(app: NestExpressApplication, { docs }: { docs: boolean }): INestApplication {
   const config = app.get(AppConfig);
   applyServerLimits(app.getHttpServer(), config);
-  app.use(requestLog(app.get(RootLogger).pino));
+  app.use(requestLog(app.get(RootLogger).pino), app.get(HttpMetricsMiddleware).use);
   // Plain-HTTP deployments (behind a TLS-terminating ingress, or a laptop) would otherwise have browsers
   // upgrade /docs' and the dashboard's asset requests to https and fail.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));

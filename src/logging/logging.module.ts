@@ -8,6 +8,7 @@ export { LogDestination } from './log-destination';
 export { REQUEST_ID_HEADER } from './request-id';
 export { addToRequestLog, requestLog } from './request-log';
 export { RootLogger } from './root-logger';
+export { routeTemplate } from './route-template';
 
 /**
  * nestjs-pino serves as Nest's logger only. Its HTTP middleware (pino-http, and a request context for

@@ -1,14 +1,17 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Histogram } from 'prom-client';
+import { routeTemplate } from '../logging/logging.module';
 import { MetricsRegistry } from './metrics.registry';
 
 /**
  * Times every request by its route template (`/v1/emails/:id`, never the concrete path, which would
- * make a series per message id); requests that matched no route count as `unmatched`.
+ * make a series per message id); requests that matched no route count as `unmatched`. Plain Express
+ * middleware that configureApp mounts first, so that the requests the body limits refuse count too: as
+ * a Nest middleware it ran after them, as a route layer of its own behind Nest's proxy.
  */
 @Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
+export class HttpMetricsMiddleware {
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
 
   constructor(metrics: MetricsRegistry) {
@@ -20,16 +23,12 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     });
   }
 
-  use(request: Request, response: Response, next: NextFunction): void {
+  readonly use = (request: Request, response: Response, next: NextFunction): void => {
     const stop = this.duration.startTimer();
     response.once('finish', () =>
-      stop({ method: request.method, route: routeOf(request), status: String(response.statusCode) }),
+      stop({ method: request.method, route: routeTemplate(request), status: String(response.statusCode) }),
     );
     next();
-  }
+  };
 }
 
-function routeOf(request: Request): string {
-  const path = (request.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' ? path : 'unmatched';
-}
