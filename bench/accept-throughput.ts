@@ -1,13 +1,15 @@
 /**
  * How fast mailroute accepts mail: autocannon against POST /v1/emails (1, 50 and 200 connections) and
  * POST /v1/emails/batch, next to references measured in the same run on the same machine: a route of the
- * same Nest app that answers 202 and does no work, bare Express 5 parsing the same JSON and answering
- * 202, a bare node:http server answering a fixed 202, and Bull's queue.add with 100 in flight. The ratios are the figures to compare across machines; the two the
- * goals name (single accept against the no-work route, batch against Bull's add) are the median of PAIRS
- * measurements taken in alternation, since one busy moment on a shared machine moves a single pair by
- * ten points. Also the CPU time each accepted email costs the API process and Redis (at 50 connections,
- * for the batch and for Bull's add), which says which of the two bounds a rate. Prints tables and writes
- * bench/results.json.
+ * same Nest app that answers 202 and does no work, a bare Nest app of the same version with one such
+ * route and nothing else, bare Express 5 parsing the same JSON and answering 202, a bare node:http
+ * server answering a fixed 202, and Bull's queue.add with 100 in flight. The ratios are the figures to
+ * compare across machines; those the goals name (single accept and the no-work route against bare
+ * Express, bare Nest against it for the wall, single accept against the no-work route, batch against
+ * Bull's add) are the median of PAIRS measurements taken in alternation, since one busy moment on a
+ * shared machine moves a single pair by ten points. Also the CPU time each accepted email costs the API
+ * process and Redis (at 50 connections, for the batch and for Bull's add), which says which of the two
+ * bounds a rate. Prints tables and writes bench/results.json.
  *
  *   npm run bench:accept            (DURATION=5 seconds per row, PAIRS=3 by default)
  */
@@ -103,6 +105,7 @@ function ownCpuSeconds(): Promise<number> {
 
 const BARE_HTTP = 'bare node:http 202';
 const BARE_EXPRESS = 'bare Express 5, express.json(), 202';
+const BARE_NEST = 'bare Nest, one route, same body parser, 202';
 
 /** The floor: what Node's HTTP server does on this machine when answering costs nothing. */
 function startBareServer(port: number): Promise<ChildProcess> {
@@ -119,9 +122,19 @@ function startBareExpress(port: number): Promise<ChildProcess> {
     .listen(${port}, '127.0.0.1', () => console.log('ready'));`);
 }
 
+/** What Nest costs on its own, over the same Express (bench/reference/bare-nest.ts). */
+function startBareNest(port: number): Promise<ChildProcess> {
+  return startReference(['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, 'reference', 'bare-nest.ts')], { PORT: String(port) });
+}
+
 /** A reference server in a process of its own (so that it has a core as the service does), from the checkout's node_modules. */
-async function startReference(source: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', source], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+async function startReference(source: string | string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  const args = typeof source === 'string' ? ['-e', source] : source;
+  const child = spawn(process.execPath, args, {
+    cwd: join(__dirname, '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await once(child.stdout, 'data');
   return child;
 }
@@ -227,6 +240,8 @@ async function main(): Promise<void> {
   const bare = await startBareServer(barePort);
   const expressPort = await freePort();
   const bareExpress = await startBareExpress(expressPort);
+  const nestPort = await freePort();
+  const bareNest = await startBareNest(nestPort);
   const service = await startService(redis.url, postgres, join(dataDir, 'outbox'));
   const redisClient = new Redis(redis.url);
   const cpu = new CpuMeter(redisClient);
@@ -237,6 +252,7 @@ async function main(): Promise<void> {
       const metered = (run: () => Promise<Row>) => (connections === 50 ? cpu.measure(ofService, run) : run());
       rows.push(await load(BARE_HTTP, `http://127.0.0.1:${barePort}/`, connections, email));
       rows.push(await load(BARE_EXPRESS, `http://127.0.0.1:${expressPort}/`, connections, email));
+      rows.push(await load(BARE_NEST, `http://127.0.0.1:${nestPort}/`, connections, email));
       rows.push(await metered(() => load(NEST_NOOP, `${service.url}/v1/bench/noop`, connections, email)));
       rows.push(await metered(() => load('POST /v1/emails', `${service.url}/v1/emails`, connections, email)));
     }
@@ -244,11 +260,15 @@ async function main(): Promise<void> {
     const batchTarget = `POST /v1/emails/batch (${BATCH_SIZE})`;
     rows.push(await cpu.measure(ofService, () => load(batchTarget, `${service.url}/v1/emails/batch`, 10, batch, BATCH_SIZE)));
     rows.push(await bullAddRow(redis.url, (adds) => cpu.measure(ownCpuSeconds, adds)));
+    const rate = async (target: string, url: string) => (await load(target, url, 50, email)).requestsPerSecond;
+    const single = () => rate('POST /v1/emails', `${service.url}/v1/emails`);
+    const noWork = () => rate(NEST_NOOP, `${service.url}/v1/bench/noop`);
+    const bareExpressRate = () => rate(BARE_EXPRESS, `http://127.0.0.1:${expressPort}/`);
     const pairs = {
-      single: await pairedRatios(
-        async () => (await load('POST /v1/emails', `${service.url}/v1/emails`, 50, email)).requestsPerSecond,
-        async () => (await load(NEST_NOOP, `${service.url}/v1/bench/noop`, 50, email)).requestsPerSecond,
-      ),
+      single: await pairedRatios(single, noWork),
+      singleOfExpress: await pairedRatios(single, bareExpressRate),
+      noWorkOfExpress: await pairedRatios(noWork, bareExpressRate),
+      nestOfExpress: await pairedRatios(() => rate(BARE_NEST, `http://127.0.0.1:${nestPort}/`), bareExpressRate),
       batch: await pairedRatios(
         async () => (await load('batch', `${service.url}/v1/emails/batch`, 10, batch, BATCH_SIZE)).emailsPerSecond,
         async () => (await bullAddRow(redis.url)).emailsPerSecond,
@@ -263,10 +283,11 @@ async function main(): Promise<void> {
     const redisCeiling = 1e6 / cpuOf(`${batchTarget}, 10 connections`).redisUsPerEmail;
     const ratios = {
       [`single accept / no-work route of the same app, 50 connections, median of ${PAIRS} pairs`]: median(pairs.single),
+      [`single accept / bare Express, 50 connections, median of ${PAIRS} pairs`]: median(pairs.singleOfExpress),
+      [`no-work route / bare Express, 50 connections, median of ${PAIRS} pairs`]: median(pairs.noWorkOfExpress),
+      [`bare Nest / bare Express, 50 connections, median of ${PAIRS} pairs`]: median(pairs.nestOfExpress),
       'single accept / no-work route, by API CPU per request, 50 connections':
         cpuOf(`${NEST_NOOP}, 50 connections`).processUsPerEmail / cpuOf('POST /v1/emails, 50 connections').processUsPerEmail,
-      'single accept / bare Express, 50 connections': at50('POST /v1/emails').requestsPerSecond / at50(BARE_EXPRESS).requestsPerSecond,
-      'no-work route / bare Express, 50 connections': at50(NEST_NOOP).requestsPerSecond / at50(BARE_EXPRESS).requestsPerSecond,
       'single accept / bare node:http, 50 connections': at50('POST /v1/emails').requestsPerSecond / at50(BARE_HTTP).requestsPerSecond,
       [`batch accept (emails/s) / Bull add rate, median of ${PAIRS} pairs`]: median(pairs.batch),
       'most batch accept could reach with Redis at 100% of a core / Bull add rate':
@@ -276,7 +297,11 @@ async function main(): Promise<void> {
     };
     print(rows, cpu.rows, ratios);
     const percent = (values: number[]) => values.map((value) => `${(value * 100).toFixed(0)}%`).join(', ');
-    console.log(`\nThe pairs: single accept / no-work route ${percent(pairs.single)}; batch / Bull add ${percent(pairs.batch)}`);
+    console.log(
+      `\nThe pairs: single accept / no-work route ${percent(pairs.single)}; single / bare Express ${percent(pairs.singleOfExpress)}; ` +
+        `no-work / bare Express ${percent(pairs.noWorkOfExpress)}; bare Nest / bare Express ${percent(pairs.nestOfExpress)}; ` +
+        `batch / Bull add ${percent(pairs.batch)}`,
+    );
     console.log(`Redis alone caps batch accept at ${Math.round(redisCeiling)} emails/s on this machine.`);
     saveResults('accept', { durationS: DURATION_S, rows, cpu: cpu.rows, ratios, pairs });
   } finally {
@@ -284,6 +309,7 @@ async function main(): Promise<void> {
     await service.stop();
     bare.kill();
     bareExpress.kill();
+    bareNest.kill();
     await redis.stop();
     await postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -6,7 +6,11 @@ import { once } from 'node:events';
 import { addJobs, queueTransaction } from '../../common/jobs-in-transaction';
 import { DeliveryJob, EmailRecord, MAIL_QUEUE, MessageStore, NewMessage } from '../messages/messages.module';
 
-const storeTimeout = timeout(5_000, TimeoutStrategy.Aggressive);
+/**
+ * The write takes no signal, so there is nothing to abort once it returns: cockatiel's abort on return
+ * (a DOMException each time) was 4% of an accepted email's CPU.
+ */
+const storeTimeout = timeout(5_000, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
 const CONNECT_WAIT_MS = 2_000;
 export const NOT_STORED = 'The message could not be stored, so it was not accepted; try again.';
 
