@@ -59,7 +59,9 @@ export class ProviderRouter {
     // A little over the adapter's own timeout, so the adapter's more precise error normally wins.
     this.sendTimeoutMs = sendTimeoutMs + 1000;
     this.names = providers.map((provider) => provider.name);
-    this.sendTimeout = timeout(this.sendTimeoutMs, TimeoutStrategy.Aggressive);
+    // Adapters take no signal, so there is nothing to abort once a send returns (cockatiel's abort on
+    // return costs a DOMException per send).
+    this.sendTimeout = timeout(this.sendTimeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
     this.breakers = new Map(
       this.names.map((name) => [
         name,

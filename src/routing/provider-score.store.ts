@@ -31,6 +31,9 @@ export class ProviderScoreStore {
 
   async record(name: string, providerWorked: boolean, now = Date.now()): Promise<void> {
     const current = scoreAt(await this.read(name), now, this.recoveryMs);
+    // A success leaves a perfect score perfect, which is what a missing key reads as: nothing to write,
+    // and so no round trip for the sends of a healthy provider.
+    if (providerWorked && current === 1) return;
     await this.redis.client
       .multi()
       .hset(key(name), { score: afterOutcome(current, providerWorked), at: now })
