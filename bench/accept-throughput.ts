@@ -13,6 +13,7 @@
  *
  *   npm run bench:accept            (DURATION=5 seconds per row, PAIRS=3 by default)
  */
+import type autocannon from 'autocannon';
 import Queue from 'bull';
 import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -44,6 +45,8 @@ interface Row {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** What the errors were: non-2xx answers by status, timeouts, other connection errors. */
+  errorKinds?: string;
   /** Emails in the 2xx answers: what the CPU used during the row is divided by. */
   emailsAccepted: number;
 }
@@ -66,8 +69,20 @@ async function load(target: string, url: string, connections: number, body: unkn
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
+    errorKinds: errorKinds(result),
     emailsAccepted: result['2xx'] * emailsPerRequest,
   };
+}
+
+/** `429: 3, timeouts: 2`: what autocannon counted as errors, so that a row with errors says which. */
+function errorKinds(result: autocannon.Result): string | undefined {
+  const answers = Object.entries(result.statusCodeStats ?? {})
+    .filter(([status]) => !status.startsWith('2'))
+    .map(([status, { count }]) => `${status}: ${count}`);
+  const timeouts = result.timeouts ? [`timeouts: ${result.timeouts}`] : [];
+  const others = result.errors - result.timeouts > 0 ? [`connection errors: ${result.errors - result.timeouts}`] : [];
+  const kinds = [...answers, ...timeouts, ...others];
+  return kinds.length ? kinds.join(', ') : undefined;
 }
 
 /**
@@ -173,7 +188,7 @@ function print(rows: Row[], cpuRows: CpuRow[], ratios: Record<string, number>): 
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) {
     console.log(
-      `| ${row.target} | ${row.connections} | ${row.requestsPerSecond} | ${row.emailsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} |`,
+      `| ${row.target} | ${row.connections} | ${row.requestsPerSecond} | ${row.emailsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors}${row.errorKinds ? ` (${row.errorKinds})` : ''} |`,
     );
   }
   console.log('\n| CPU per accepted email (per answer for the no-work route) | accepting process µs | Redis µs |\n| --- | --- | --- |');
