@@ -42,6 +42,9 @@ export class RedisCommandTally {
   }
 
   stop(): CommandCounts {
+    // Lines still arriving after disconnect() would be read as replies to commands never sent, and
+    // ioredis throws on those ("Command queue state error").
+    this.monitor.stream.removeAllListeners('data');
     this.monitor.disconnect();
     return this.counts;
   }
