@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { SHUTDOWN_SIGNALS } from './common/shutdown-signals';
 import { AppConfig } from './config/config.module';
 import { DatabaseConnection } from './database/database.module';
+import { answerMetricsRequests } from './metrics/metrics.module';
 import { RedisConnection } from './redis/redis.module';
 
 /** Beyond a process's own SHUTDOWN_TIMEOUT_MS, before it is killed: the time to close its connections. */
@@ -19,6 +20,7 @@ const EXIT_GRACE_MS = 5_000;
  *   the primary stops everything and fails too, rather than fork in a loop.
  * - SIGTERM, SIGINT or SIGHUP stops every process as its own SIGTERM would (jobs finished or handed
  *   back, history flushed), then the servers.
+ * - A scrape of /metrics, whichever process it reaches, answers with every process's metrics.
  * Node's cluster module rather than a process manager (pm2): one command still starts everything, and
  * the primary owns the embedded servers' lifetime.
  */
@@ -55,6 +57,7 @@ export async function runProcessCluster(config: AppConfig): Promise<void> {
   // `on`, not `once`: a second signal (Ctrl+C under npm comes twice) would otherwise kill the primary
   // and leave the embedded servers running.
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => void stopAll(0));
+  answerMetricsRequests();
   for (let n = 0; n < config.processes; n += 1) cluster.fork(env);
   logger.log(`${config.processes} processes on port ${config.http.port}`);
 }

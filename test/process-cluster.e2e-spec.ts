@@ -1,4 +1,5 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive } from '../src/common/process-ids';
@@ -21,6 +22,14 @@ describe('MAIL_PROCESSES=2 with the embedded servers', () => {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ from: 'a@example.com', to: 'b@example.com', subject, text: 'Hello' }),
+    });
+  /** A scrape on a connection of its own: the cluster hands each new connection to the next process. */
+  const scrape = () =>
+    new Promise<string>((resolve, reject) => {
+      get(`${service!.url}/metrics`, { agent: false }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => resolve(Buffer.concat(chunks).toString()));
+      }).on('error', reject);
     });
   const sentWith = async (subject: string) =>
     ((await (await fetch(`${service!.url}/v1/emails?subject=${subject}&status=sent&limit=100`)).json()) as Listed).data.length;
@@ -50,6 +59,12 @@ describe('MAIL_PROCESSES=2 with the embedded servers', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => send('clustered')));
     expect(answers.map(({ status }) => status)).toEqual(Array(20).fill(202));
     await pollUntil(() => sentWith('clustered'), (sent) => sent === 20);
+    // Each scrape reaches one process, and answers for both.
+    for (let n = 0; n < 4; n += 1) {
+      const metrics = await scrape();
+      expect(metrics).toMatch(/^mailroute_messages_accepted_total 20$/m);
+      expect(metrics).toMatch(/^mailroute_messages_sent_total\{provider="outbox"\} 20$/m);
+    }
 
     process.kill(first[0], 'SIGKILL');
     const replaced = await pollUntil(

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, NotFoundException, Res } from '@nestjs/common';
+import { Controller, Get, Header, NotFoundException, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.module';
@@ -19,6 +19,10 @@ export class MetricsController {
   @Header('Cache-Control', 'no-store')
   async scrape(@Res() response: Response): Promise<void> {
     if (!this.config.metrics.enabled) throw new NotFoundException('Metrics are turned off (METRICS_ENABLED=false)');
-    response.type(this.metrics.contentType).send(await this.metrics.render());
+    const metrics = await this.metrics.render().catch((error: Error) => {
+      // Under MAIL_PROCESSES, one process's metrics alone would pass for the host's.
+      throw new ServiceUnavailableException(`Metrics are unavailable: ${error.message}`);
+    });
+    response.type(this.metrics.contentType).send(metrics);
   }
 }

@@ -10,20 +10,25 @@ import {
   Registry,
   collectDefaultMetrics,
 } from 'prom-client';
+import { ClusterMetrics } from './cluster-metrics';
 
 const depthTimeout = timeout(1_000, TimeoutStrategy.Aggressive);
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 /**
  * One Prometheus registry per application (never prom-client's global one, so two apps in one process
- * do not collide). Modules create their instruments here; queues are watched by name.
+ * do not collide). Modules create their instruments here; queues are watched by name. `clustered`: the
+ * process serves under a MAIL_PROCESSES primary, and a scrape answers with every process's metrics
+ * (ClusterMetrics).
  */
 export class MetricsRegistry {
   readonly registry = new Registry();
   private readonly queues: Queue[] = [];
+  private readonly cluster?: ClusterMetrics;
 
-  constructor() {
+  constructor({ clustered }: { clustered: boolean }) {
     collectDefaultMetrics({ register: this.registry });
+    if (clustered) this.cluster = new ClusterMetrics(this.registry);
     const queues = this.queues;
     this.gauge({
       name: 'mailroute_queue_jobs',
@@ -39,8 +44,12 @@ export class MetricsRegistry {
     return new Counter({ ...config, registers: [this.registry] });
   }
 
+  /**
+   * Every gauge mailroute declares reads state the processes share (Redis): over several processes the
+   * largest reading stands for the host, where a sum would count it once per process.
+   */
   gauge<T extends string>(config: GaugeConfiguration<T>): Gauge<T> {
-    return new Gauge({ ...config, registers: [this.registry] });
+    return new Gauge({ aggregator: 'max', ...config, registers: [this.registry] });
   }
 
   histogram<T extends string>(config: HistogramConfiguration<T>): Histogram<T> {
@@ -53,7 +62,7 @@ export class MetricsRegistry {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.cluster ? this.cluster.fetch() : this.registry.metrics();
   }
 
   get contentType(): string {
