@@ -1,7 +1,8 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import type Redis from 'ioredis';
 import type { Result } from 'ioredis';
+
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -57,9 +58,10 @@ interface Lease {
  * requests: a process takes a lease of several hits of the window at once and spends them locally, then
  * takes the next. A caller's first request leases one hit; a lease that was spent doubles the next one,
  * up to a tenth of the limit, and one its window outlived halves it, so that leases follow how fast the
- * caller calls. Under a limit of 20, each lease is one hit: every request is counted in Redis. The limit is never exceeded across replicas: every hit is
- * counted in Redis before it is spent. A replica may refuse while another still holds hits, at most a
- * tenth of the limit each, so a caller can be refused that much early.
+ * caller calls. Under a limit of 20, each lease is one hit: every request is counted in Redis.
+ * The limit is never exceeded across replicas: every hit is counted in Redis before it is spent. A
+ * replica may refuse while another still holds hits, at most a tenth of the limit each, so a caller can
+ * be refused that much early.
  *
  * Written here because the libraries count in Redis on every request: @nestjs/throttler with
  * @nest-lab's storage (this replaces it) and rate-limiter-flexible (its in-memory block only spares the

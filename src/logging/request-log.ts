@@ -29,8 +29,8 @@ export function addToRequestLog(response: Response, fields: Record<string, unkno
  *
  * Not pino-http through nestjs-pino, as before: measured on the no-work route, its two Nest middleware
  * layers, a child logger per request, and the AsyncLocalStorage its request context runs every request
- * in (a hook on every promise of the process) cost about a fifth of a request's CPU. This writes the
- * same line from the one root logger.
+ * in (a hook on every promise of the process) cost about 15% of a request's CPU. This writes the same
+ * line from the one root logger.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (request: Request, response: Response, next: NextFunction) => {

@@ -28,7 +28,8 @@ export function answerMetricsRequests(): void {
   const aggregator = new AggregatorRegistry();
   cluster.on('message', (worker, message: Partial<Ask>) => {
     if (message?.type !== ASK) return;
-    const reply = (answer: Omit<Answer, 'type' | 'id'>) => worker.send({ type: ANSWER, id: message.id, ...answer });
+    // A process that died while its metrics were gathered has no one to answer.
+    const reply = (answer: Omit<Answer, 'type' | 'id'>) => worker.isConnected() && worker.send({ type: ANSWER, id: message.id, ...answer });
     aggregator.clusterMetrics().then(
       (metrics) => reply({ metrics }),
       (error: Error) => reply({ error: error.message }),
