@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { AddressInfo, Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../src/config/app-config';
 import { pollUntil } from './support/poll';
 import { testDatabaseFor } from './support/postgres';
-import { serversIn, withCwd } from './support/processes';
+import { redisPortIn, serversIn, withCwd } from './support/processes';
 import { ServiceProcess } from './support/service-process';
 
 /** Where the embedded PostgreSQL of a mailroute started in `checkout` keeps its data, given who runs it. */
@@ -62,6 +62,51 @@ describe('the embedded defaults (no REDIS_URL, no DATABASE_URL)', () => {
   }, 60_000);
 });
 
+/**
+ * A TCP proxy to `target` that holds every connection until release(): the database answers (and
+ * refuses) only once the test lets it, whatever else the start is doing by then.
+ */
+async function heldProxy(target: URL) {
+  const [host, port] = [target.hostname, Number(target.port)];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    sockets.add(client.pause());
+    void released.then(() => {
+      const upstream = connect(port, host);
+      sockets.add(upstream);
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    });
+  }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    release,
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
+      server.close();
+    },
+  };
+}
+
+/** Whether the redis-server working in `dir` answers PING. */
+async function redisAnswersIn(dir: string): Promise<boolean> {
+  const port = redisPortIn(dir);
+  if (port === undefined) return false;
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (answer) => {
+      socket.destroy();
+      resolve(answer.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 describe('a start that fails after an embedded server is up', () => {
   let dir: string;
 
@@ -74,7 +119,18 @@ describe('a start that fails after an embedded server is up', () => {
   it('stops the embedded Redis when the application cannot be created (a PostgreSQL that refuses the password)', async () => {
     const refused = new URL(await testDatabaseFor(`redis://embedded-${basename(dir)}`));
     refused.password = 'not-the-password';
-    const exit = await ServiceProcess.failingStart({ DATABASE_URL: refused.href, REDIS_DATA_DIR: join(dir, 'redis'), MAIL_OUTBOX_DIR: join(dir, 'outbox') });
+    // Redis and PostgreSQL are opened at the same time: the refusal is held until Redis is up, as the case needs.
+    const proxy = await heldProxy(refused);
+    refused.port = String(proxy.port);
+    const exiting = ServiceProcess.failingStart({ DATABASE_URL: refused.href, REDIS_DATA_DIR: join(dir, 'redis'), MAIL_OUTBOX_DIR: join(dir, 'outbox') });
+    const redisUp = await pollUntil(() => redisAnswersIn(dir), Boolean, { timeoutMs: 30_000 }).then(
+      () => true,
+      () => false,
+    );
+    // Released either way, so that the start fails and the process ends.
+    proxy.release();
+    const exit = await exiting.finally(() => proxy.close());
+    expect(redisUp).toBe(true);
     expect(exit.code).toBe(1);
     expect(exit.printed).toContain('Started embedded redis-server');
     expect(exit.printed).toContain('password authentication failed');

@@ -1,11 +1,28 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/** Running processes named `names`, with their working directories. */
+function processesNamed(...names: string[]): { pid: string; cwd: string }[] {
+  const pids = names.flatMap((name) => spawnSync('pgrep', ['-x', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
+  return pids.map((pid) => ({ pid, cwd: spawnSync('readlink', [`/proc/${pid}/cwd`], { encoding: 'utf8' }).stdout.trim() }));
+}
+
 /** The Redis and PostgreSQL servers working in one of `dirs` (each runs in its data directory), as their working directories. */
 export function serversIn(...dirs: string[]): string[] {
-  const pids = ['redis-server', 'postgres'].flatMap((name) => spawnSync('pgrep', ['-x', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
-  const cwds = pids.map((pid) => spawnSync('readlink', [`/proc/${pid}/cwd`], { encoding: 'utf8' }).stdout.trim());
-  return cwds.filter((cwd) => dirs.some((dir) => cwd.startsWith(dir)));
+  return processesNamed('redis-server', 'postgres')
+    .map(({ cwd }) => cwd)
+    .filter((cwd) => dirs.some((dir) => cwd.startsWith(dir)));
+}
+
+/**
+ * The port of the redis-server working in `dir`, from its command line (`--port N` as started, then
+ * `redis-server host:N` once Redis has set its title); undefined while none runs there.
+ */
+export function redisPortIn(dir: string): number | undefined {
+  const server = processesNamed('redis-server').find(({ cwd }) => cwd.startsWith(dir));
+  if (!server) return undefined;
+  const port = /--port\0(\d+)|:(\d+)/.exec(readFileSync(`/proc/${server.pid}/cmdline`, 'utf8'));
+  return port ? Number(port[1] ?? port[2]) : undefined;
 }
 
 /** The processes `pid` started, by pid (none once it has gone). */
