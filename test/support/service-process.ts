@@ -42,18 +42,24 @@ export class ServiceProcess {
    * the database of its REDIS_URL on the server the test run shares: processes on one Redis share one
    * database, as the api and worker pods of a deployment do. Benches, which run outside jest, name theirs.
    */
-  static async start(env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
+  static async start(env: Record<string, string>, options: ServiceProcessOptions = {}, attempts = 2): Promise<ServiceProcess> {
     const { child, port, output, fullEnv } = await spawnService(env, options);
     const service = new ServiceProcess(child, `http://127.0.0.1:${port}`, output, fullEnv.DATABASE_URL || undefined);
-    await pollUntil(
+    const started = await pollUntil(
       () => service.live(),
       (up) => up,
       { timeoutMs: 60_000, intervalMs: 100 },
-    ).catch((error: Error) => {
-      child.kill('SIGKILL');
-      throw new Error(`${error.message}\n${output.join('').slice(-3000)}`);
-    });
-    return service;
+    ).then(
+      () => true,
+      (error: Error) => {
+        child.kill('SIGKILL');
+        // freePort() hands out a port nothing listens on; until the process binds it, an outgoing
+        // connection of this machine may take it as its own local port. Only a port chosen here is retried.
+        if (attempts > 1 && env.PORT === undefined && output.join('').includes(`EADDRINUSE 127.0.0.1:${port}`)) return false;
+        throw new Error(`${error.message}\n${output.join('').slice(-3000)}`);
+      },
+    );
+    return started ? service : ServiceProcess.start(env, options, attempts - 1);
   }
 
   /** Starts a process that is to fail, and waits for it to exit by itself. */
