@@ -21,9 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => world?.stop());
 
-/** Workers that poll for every delivery, as several clients would (each its own API_RATE_LIMIT). */
-const startApp = (env: Record<string, string> = {}) =>
-  TestApp.start({ redisUrl: world.redis.url, env: { ...world.env, ...env }, callers: 5 });
+const startApp = (env: Record<string, string> = {}) => TestApp.start({ redisUrl: world.redis.url, env: { ...world.env, ...env } });
 
 describe('routing with shared circuit breakers and provider switches', () => {
   let first: TestApp;

@@ -69,7 +69,8 @@ export interface TestAppOptions {
   extraProviders?: EmailProvider[];
   /**
    * Spreads `http`'s requests over this many admin API keys, in turn, as that many clients would: for a
-   * test about something else that sends faster than one client may (API_RATE_LIMIT per key).
+   * benchmark that stands for many clients. Tests run as one client on the default API_RATE_LIMIT, and
+   * keep to it where they send faster (keepingToRateLimit).
    */
   callers?: number;
 }
