@@ -160,12 +160,52 @@ describe('history in PostgreSQL', () => {
       expect(await count(connection.db, 'messages', queued.record.email.id)).toBe(1);
     });
 
-    it('writes a batch larger than one statement can carry', async () => {
+    it('writes a batch of thousands of messages, and one whose bodies take several statements', async () => {
       const snapshots = Array.from({ length: 3000 }, () => sentSnapshot(queuedSnapshot()));
       await store.write(snapshots);
       const ids = snapshots.map(({ record }) => record.email.id);
       const { n } = await connection.db.selectFrom('message_events').select((eb) => eb.fn.countAll<string>().as('n')).where('email_id', 'in', ids).executeTakeFirstOrThrow();
       expect(Number(n)).toBe(4 * 3000);
+
+      const large = Array.from({ length: 5 }, () => {
+        const sent = sentSnapshot(queuedSnapshot());
+        return { ...sent, record: { ...sent.record, email: { ...sent.record.email, html: `<p>${'x'.repeat(5 * 1024 * 1024)}</p>` } } };
+      });
+      await store.write(large);
+      const lengths = await connection.db
+        .selectFrom('message_bodies')
+        .select((eb) => eb.fn<number>('length', ['html']).as('length'))
+        .where('email_id', 'in', large.map(({ record }) => record.email.id))
+        .execute();
+      expect(lengths).toEqual(Array.from({ length: 5 }, () => ({ length: 5 * 1024 * 1024 + 7 })));
+    });
+
+    it('keeps U+FFFD where a body or a provider answer had NUL, which PostgreSQL text cannot hold, instead of failing the batch', async () => {
+      const sent = sentSnapshot(queuedSnapshot());
+      const [failed, accepted] = sent.record.attempts;
+      const record = {
+        ...sent.record,
+        email: { ...sent.record.email, text: 'nul\u0000 and the text \\u0000 itself' },
+        attempts: [failed, { ...accepted, response: '250 ok\u0000' }],
+      };
+      const events = sent.events.map((event) => (event.type === 'attempt_failed' ? { ...event, detail: 'refused\u0000' } : event));
+      const other = sentSnapshot(queuedSnapshot());
+      await store.write([{ record, events }, other]);
+
+      const id = record.email.id;
+      expect(await connection.db.selectFrom('message_bodies').select('text').where('email_id', '=', id).executeTakeFirstOrThrow()).toEqual({
+        text: 'nul\ufffd and the text \\u0000 itself',
+      });
+      const { response } = await connection.db.selectFrom('message_attempts').select('response').where('email_id', '=', id).where('seq', '=', 1).executeTakeFirstOrThrow();
+      expect(response).toBe('250 ok\ufffd');
+      const { detail } = await connection.db.selectFrom('message_events').select('detail').where('email_id', '=', id).where('type', '=', 'attempt_failed').executeTakeFirstOrThrow();
+      expect(detail).toBe('refused\ufffd');
+      expect(await count(connection.db, 'messages', other.record.email.id)).toBe(1);
+
+      const late: LateEvent = { emailId: id, seq: Date.now() * 1000, event: { type: 'bounced', at: new Date().toISOString(), detail: 'mailbox\u0000full' } };
+      expect(await store.writeLateEvents([late])).toEqual([]);
+      const bounced = await connection.db.selectFrom('message_events').select('detail').where('email_id', '=', id).where('type', '=', 'bounced').executeTakeFirstOrThrow();
+      expect(bounced.detail).toBe('mailbox\ufffdfull');
     });
   });
 
