@@ -85,6 +85,18 @@ describe('history in PostgreSQL', () => {
     expect(await client.zscore('mailroute:inflight', sent.id)).toBeNull();
   });
 
+  it('moves a message whose text has a NUL, which PostgreSQL text cannot hold, with U+FFFD in its place, and the messages beside it', async () => {
+    const [withNul, beside] = await Promise.all([deliver({ ...message, text: 'before\u0000after' }), deliver()]);
+    await Promise.all([movedOutOfRedis(withNul.id), movedOutOfRedis(beside.id)]);
+    const bodies = await rows<{ email_id: string; text: string }>(databaseUrl, 'select email_id, text from message_bodies where email_id = any($1)', [
+      [withNul.id, beside.id],
+    ]);
+    expect(Object.fromEntries(bodies.map(({ email_id, text }) => [email_id, text]))).toEqual({
+      [withNul.id]: 'before\ufffdafter',
+      [beside.id]: message.text,
+    });
+  });
+
   it('never answers 404 for a message on its way from Redis to PostgreSQL', async () => {
     const accepted = await Promise.all(Array.from({ length: 10 }, async () => (await app.send(message).expect(202)).body.id as string));
     const statuses = new Set<number>();
