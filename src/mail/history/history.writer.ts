@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HistoryStore } from '../../database/database.module';
-import { EmailEventStream, HistoryOutbox, MessageSnapshot, StreamedEvent, isFinal } from '../messages/messages.module';
+import { EmailEventStream, HistoryOutbox, StreamedEvent, isFinal } from '../messages/messages.module';
 import { HistoryMetrics } from './history.metrics';
 
 const GROUP = 'history';
@@ -48,7 +48,8 @@ export class HistoryWriter implements OnApplicationBootstrap, BeforeApplicationS
     const snapshots = await this.outbox.snapshots(ids);
     if (snapshots.length === 0) return;
     await this.history.write(snapshots);
-    await Promise.all(snapshots.filter(({ record }) => isFinal(record.status)).map((snapshot) => this.release(snapshot)));
+    const released = await this.outbox.release(snapshots.filter(({ record }) => isFinal(record.status)));
+    for (const { record } of released) this.metrics.moved(record.updatedAt);
   }
 
   /**
@@ -65,10 +66,6 @@ export class HistoryWriter implements OnApplicationBootstrap, BeforeApplicationS
 
   private followed(events: StreamedEvent[]): Promise<void> {
     return this.move([...new Set(events.map(({ emailId }) => emailId))]);
-  }
-
-  private async release(snapshot: MessageSnapshot): Promise<void> {
-    if (await this.outbox.release(snapshot)) this.metrics.moved(snapshot.record.updatedAt);
   }
 
   private async moveLateEvents(): Promise<number> {

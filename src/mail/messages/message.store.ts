@@ -364,7 +364,7 @@ export function recordFrom(hash: Record<string, string>, attempts: string[]): Em
 }
 
 /** HGETALL's reply as a script returns it: field, value, field, value... */
-function hashOf(flat: string[]): Record<string, string> {
+export function hashOf(flat: string[]): Record<string, string> {
   const hash: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
   return hash;
