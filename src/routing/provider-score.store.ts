@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { tickBatched } from '../common/tick-batched';
 import { AppConfig } from '../config/config.module';
 import { RedisConnection } from '../redis/redis.module';
 import { PERFECT, StoredScore, afterOutcome, scoreAt } from './provider-score';
@@ -16,12 +17,15 @@ const FORGET_AFTER_RECOVERIES = 10;
 @Injectable()
 export class ProviderScoreStore {
   private readonly recoveryMs: number;
+  /** Every send reads its provider's score: the sends that finish in the same tick read it once. */
+  private readonly read: (name: string) => Promise<StoredScore>;
 
   constructor(
     private readonly redis: RedisConnection,
     config: AppConfig,
   ) {
     this.recoveryMs = config.providers.routing.scoreRecoveryMs;
+    this.read = tickBatched((names) => Promise.all(names.map((name) => this.readNow(name))));
   }
 
   async current(names: readonly string[], now = Date.now()): Promise<Record<string, number>> {
@@ -41,7 +45,7 @@ export class ProviderScoreStore {
       .exec();
   }
 
-  private async read(name: string): Promise<StoredScore> {
+  private async readNow(name: string): Promise<StoredScore> {
     const { score, at } = await this.redis.client.hgetall(key(name));
     return score === undefined ? PERFECT : { score: Number(score), at: Number(at) };
   }

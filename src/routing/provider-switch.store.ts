@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Result } from 'ioredis';
+import { tickBatched } from '../common/tick-batched';
 import { RedisConnection } from '../redis/redis.module';
 
 // Kept without expiry: an operator's switch holds until the operator turns it back, and the set holds
 // at most one name per provider.
 const DISABLED = 'mailroute:providers:disabled';
 const pauseKey = (name: string) => `mailroute:providers:paused:${name}`;
+/** MAIL_PROVIDERS is a comma-separated list, so no provider's name holds a comma. */
+const NAME_SEPARATOR = ',';
 
 /**
  * The operator switches and every named provider's pause, read in one step.
@@ -46,15 +49,20 @@ export class SwitchSnapshot {
  */
 @Injectable()
 export class ProviderSwitchStore {
+  /** Keyed by the names, joined: deliveries in the same tick ask about the same providers. */
+  private readonly snapshots: (names: string) => Promise<SwitchSnapshot>;
+
   constructor(private readonly redis: RedisConnection) {
     redis.client.defineCommand('mailrouteSwitches', { lua: SNAPSHOT });
+    this.snapshots = tickBatched((joined) => Promise.all(joined.map((names) => this.read(names.split(NAME_SEPARATOR)))));
   }
 
-  /** One command however many providers: a delivery reads this for every message. */
-  async snapshot(names: readonly string[]): Promise<SwitchSnapshot> {
-    const keys = [DISABLED, ...names.map(pauseKey)];
-    const [disabled, pauses] = await this.redis.client.mailrouteSwitches(keys.length, ...keys);
-    return new SwitchSnapshot(new Set(disabled), new Map(names.map((name, index) => [name, pauses[index]])));
+  /**
+   * One command however many providers, and one for all the deliveries that ask in the same tick: a
+   * delivery reads this for every message.
+   */
+  snapshot(names: readonly string[]): Promise<SwitchSnapshot> {
+    return this.snapshots(names.join(NAME_SEPARATOR));
   }
 
   async disable(name: string): Promise<void> {
@@ -67,5 +75,11 @@ export class ProviderSwitchStore {
 
   async pause(name: string, ms: number): Promise<void> {
     await this.redis.client.set(pauseKey(name), '1', 'PX', Math.max(1, Math.round(ms)));
+  }
+
+  private async read(names: string[]): Promise<SwitchSnapshot> {
+    const keys = [DISABLED, ...names.map(pauseKey)];
+    const [disabled, pauses] = await this.redis.client.mailrouteSwitches(keys.length, ...keys);
+    return new SwitchSnapshot(new Set(disabled), new Map(names.map((name, index) => [name, pauses[index]])));
   }
 }

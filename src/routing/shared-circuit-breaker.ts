@@ -1,5 +1,6 @@
 import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, circuitBreaker, handleWhen } from 'cockatiel';
-import type Redis from 'ioredis';
+import type { Redis, Result } from 'ioredis';
+import { tickBatched } from '../common/tick-batched';
 import { TransientProviderError } from '../providers/providers.module';
 import { BreakerRules, breakerFor } from './either.breaker';
 import { ProviderSkippedError } from './route';
@@ -24,6 +25,12 @@ if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1`;
 
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    mailrouteCompareAndSet(key: string, expected: string, next: string): Result<0 | 1, Context>;
+  }
+}
+
 /**
  * A per-provider circuit breaker whose state every worker shares. cockatiel runs the state machine
  * (consecutive failures or a failure rate open it, a cool-down leads to a half-open trial, the trial
@@ -34,6 +41,8 @@ return 1`;
 export class SharedCircuitBreaker {
   private readonly stateKey: string;
   private readonly trialKey: string;
+  /** Every call reads the state: the calls that start in the same tick read it once. */
+  private readonly readState: (key: string) => Promise<string | null>;
 
   constructor(
     private readonly redis: Redis,
@@ -44,11 +53,13 @@ export class SharedCircuitBreaker {
     // expired would close and send traffic to a provider that is down.
     this.stateKey = `mailroute:breaker:${provider}`;
     this.trialKey = `mailroute:breaker:${provider}:trial`;
+    redis.defineCommand('mailrouteCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    this.readState = tickBatched((keys) => redis.mget(...keys));
   }
 
   /** Runs `call` through the breaker; throws ProviderSkippedError without calling while the circuit is open. */
   async run<T>(call: () => Promise<T>): Promise<T> {
-    const stored = (await this.redis.get(this.stateKey)) ?? '';
+    const stored = (await this.readState(this.stateKey)) ?? '';
     const policy = this.hydrate(stored);
     // cockatiel calls through an open breaker only once its cool-down is over, and then as the trial.
     const callIsTrial = policy.state !== CircuitState.Closed;
@@ -87,7 +98,7 @@ export class SharedCircuitBreaker {
     let expected = stored;
     let next = JSON.stringify(policy.toJSON());
     for (let tries = 0; tries < MAX_SAVE_TRIES && next !== expected; tries += 1) {
-      if (await this.redis.eval(COMPARE_AND_SET, 1, this.stateKey, expected, next)) return;
+      if (await this.redis.mailrouteCompareAndSet(this.stateKey, expected, next)) return;
       expected = (await this.redis.get(this.stateKey)) ?? '';
       const fresher = this.hydrate(expected);
       await replay(fresher, outcome);
