@@ -17,7 +17,10 @@ const FORGET_AFTER_RECOVERIES = 10;
 @Injectable()
 export class ProviderScoreStore {
   private readonly recoveryMs: number;
-  /** Every send reads its provider's score: the sends that finish in the same tick read it once. */
+  /**
+   * The score strategy reads every provider's score for each delivery: the deliveries that start in the
+   * same tick read each once.
+   */
   private readonly read: (name: string) => Promise<StoredScore>;
 
   constructor(
