@@ -5,7 +5,8 @@
  * DURATION seconds (bench/cpu-profile.preload.js), as self time per module and the top functions, in
  * microseconds per request. ROUTE chooses the route: the no-work one (the stack around every request) or
  * /v1/emails (the stack and the accept). The profile is kept in the temporary directory printed at the
- * end, for Chrome DevTools.
+ * end, for Chrome DevTools. ROUTE=/v1/emails/batch posts batches of 100 at 10 connections, as bench:accept
+ * does, and gives the figures per email.
  *
  *   npm run bench:accept-profile    (ROUTE=/v1/bench/noop, DURATION=8 seconds after 3 of warm-up)
  */
@@ -21,7 +22,11 @@ import { summarise } from './cpu-profile.summary';
 const ROUTE = process.env.ROUTE ?? '/v1/bench/noop';
 const DURATION_S = Number(process.env.DURATION ?? 8);
 const WARM_UP_S = 3;
-const CONNECTIONS = 50;
+const BATCH = ROUTE.endsWith('/batch');
+const BATCH_SIZE = 100;
+const CONNECTIONS = BATCH ? 10 : 50;
+const BODY = BATCH ? Array.from({ length: BATCH_SIZE }, () => BENCH_EMAIL) : BENCH_EMAIL;
+const PER = BATCH ? 'email' : 'request';
 const TOP_MODULES = 20;
 const TOP_FUNCTIONS = 30;
 
@@ -42,7 +47,7 @@ async function main(): Promise<void> {
     },
     { entry: 'bench/reference/main.ts' },
   );
-  const load = (durationS: number) => postFromClients(`${service.url}${ROUTE}`, CONNECTIONS, durationS, BENCH_EMAIL);
+  const load = (durationS: number) => postFromClients(`${service.url}${ROUTE}`, CONNECTIONS, durationS, BODY);
   try {
     await load(WARM_UP_S);
     writeFileSync(join(dir, 'start'), '');
@@ -50,11 +55,11 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'stop'), '');
     const profile = await waitForProfile(dir);
     const summary = summarise(join(dir, profile));
-    const perRequest = (us: number) => Math.round(us / result.requests.total);
+    const perRequest = (us: number) => Math.round(us / (result.requests.total * (BATCH ? BATCH_SIZE : 1)));
     console.log(`${ROUTE}, ${CONNECTIONS} connections: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`);
-    console.log(`CPU per request: ${perRequest(summary.busyUs)} µs\n\n| module | µs per request |\n| --- | --- |`);
+    console.log(`CPU per ${PER}: ${perRequest(summary.busyUs)} µs\n\n| module | µs per ${PER} |\n| --- | --- |`);
     for (const { module, us } of summary.modules.slice(0, TOP_MODULES)) console.log(`| ${module} | ${perRequest(us)} |`);
-    console.log('\n| function | module | µs per request |\n| --- | --- | --- |');
+    console.log(`\n| function | module | µs per ${PER} |\n| --- | --- | --- |`);
     for (const { name, module, us } of summary.functions.slice(0, TOP_FUNCTIONS)) console.log(`| ${name} | ${module} | ${perRequest(us)} |`);
     console.log(`\nprofile: ${join(dir, profile)}`);
   } finally {
