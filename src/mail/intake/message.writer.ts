@@ -1,9 +1,11 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, ServiceUnavailableException } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { TimeoutStrategy, timeout } from 'cockatiel';
+import type Redis from 'ioredis';
 import { once } from 'node:events';
-import { addJobs, queueTransaction } from '../../common/jobs-in-transaction';
+import { addJobs, jobTransactionClient } from '../../common/jobs-in-transaction';
+import { RedisConnection } from '../../redis/redis.module';
 import { DeliveryJob, EmailRecord, MAIL_QUEUE, MessageStore, NewMessage } from '../messages/messages.module';
 
 /**
@@ -22,14 +24,25 @@ export class NotSentError extends ServiceUnavailableException {}
  * message is never stored without its job nor queued without its record.
  */
 @Injectable()
-export class MessageWriter {
+export class MessageWriter implements OnApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
+  /** The transactions' own connection, with only the scripts they run (see jobTransactionClient). */
+  private readonly client: Redis;
 
   constructor(
     private readonly store: MessageStore,
     @InjectQueue(MAIL_QUEUE) private readonly queue: Queue<DeliveryJob>,
+    redis: RedisConnection,
   ) {
-    store.enableStagingOn(queue.client);
+    this.client = jobTransactionClient(redis.options);
+    // The message only: ioredis attaches the failed command to its errors, and for AUTH that is the password.
+    this.client.on('error', (error: Error) => this.logger.warn(`Redis connection error: ${error.message}`));
+    store.enableStagingOn(this.client);
+  }
+
+  /** After the HTTP server has closed, so no accept is under way. */
+  onApplicationShutdown(): void {
+    this.client.disconnect();
   }
 
   /**
@@ -40,7 +53,7 @@ export class MessageWriter {
     await this.connected();
     const jobs = messages.map(({ email, sendAt }) => ({ data: { id: email.id }, opts: jobOptions(email.id, sendAt) }));
     const write = async () => {
-      const multi = await queueTransaction(this.queue);
+      const multi = this.client.multi();
       const records = this.store.stage(multi, messages);
       addJobs(multi, this.queue, jobs);
       failOnCommandError(await multi.exec());
@@ -51,7 +64,7 @@ export class MessageWriter {
 
   /** Waits a moment for a connection that is being (re)established, as just after start; else 503. */
   private async connected(): Promise<void> {
-    const client = this.queue.client;
+    const client = this.client;
     if (client.status === 'ready') return;
     await once(client, 'ready', { signal: AbortSignal.timeout(CONNECT_WAIT_MS) }).catch(() =>
       this.unavailable(new NotSentError(`Redis connection is ${client.status}`)),

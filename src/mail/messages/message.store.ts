@@ -163,7 +163,7 @@ export class MessageStore {
     redis.client.defineCommand('mailrouteRecordAttempt', { numberOfKeys: 5, lua: RECORD_ATTEMPT });
   }
 
-  /** Lets transactions of `client` (the queue's connection) carry stage()'s writes: defines its script there. */
+  /** Lets transactions of `client` (the one that also adds the jobs) carry stage()'s writes: defines its script there. */
   enableStagingOn(client: Redis): void {
     client.defineCommand('mailrouteCreate', { numberOfKeys: 6, lua: CREATE });
   }
