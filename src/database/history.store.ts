@@ -20,9 +20,9 @@ type JsonRow<Table> = Record<keyof Table, unknown>;
  * Each table's rows go as one JSON array, which `json_populate_recordset` expands into the table's rows:
  * the statement's text is the same for every batch, so PostgreSQL parses a few hundred bytes rather than
  * twenty-two placeholders a row, and the worker makes one string instead of Kysely compiling and pg
- * serialising every value. The writer's CPU per message written twice (in flight, then final) fell from
- * about 190 to 76 µs, PostgreSQL's by a tenth (measured in issue 18). Kysely stays for the queries it
- * builds well (the reader's filters, the migrations, the partitions).
+ * serialising every value. For a message written twice (in flight, then final) the writer's CPU fell
+ * from about 190 to 60-90 µs, PostgreSQL's from about 300 to 160-260 µs (issue 18). Kysely stays for the
+ * queries it builds well (the reader's filters, the migrations, the partitions).
  */
 export class HistoryStore {
   constructor(

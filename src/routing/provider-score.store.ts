@@ -28,7 +28,7 @@ export class ProviderScoreStore {
     config: AppConfig,
   ) {
     this.recoveryMs = config.providers.routing.scoreRecoveryMs;
-    this.read = tickBatched((names) => Promise.all(names.map((name) => this.readNow(name))));
+    this.read = tickBatched((name) => this.readNow(name));
   }
 
   async current(names: readonly string[], now = Date.now()): Promise<Record<string, number>> {

@@ -54,7 +54,7 @@ export class ProviderSwitchStore {
 
   constructor(private readonly redis: RedisConnection) {
     redis.client.defineCommand('mailrouteSwitches', { lua: SNAPSHOT });
-    this.snapshots = tickBatched((joined) => Promise.all(joined.map((names) => this.read(names.split(NAME_SEPARATOR)))));
+    this.snapshots = tickBatched((joined) => this.read(joined.split(NAME_SEPARATOR)));
   }
 
   /**

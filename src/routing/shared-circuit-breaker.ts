@@ -54,7 +54,7 @@ export class SharedCircuitBreaker {
     this.stateKey = `mailroute:breaker:${provider}`;
     this.trialKey = `mailroute:breaker:${provider}:trial`;
     redis.defineCommand('mailrouteCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
-    this.readState = tickBatched((keys) => redis.mget(...keys));
+    this.readState = tickBatched((key) => redis.get(key));
   }
 
   /** Runs `call` through the breaker; throws ProviderSkippedError without calling while the circuit is open. */

@@ -80,7 +80,7 @@ export class HistoryOutbox {
 
   /**
    * The messages among `ids` that are in Redis, as they are now: one script call for the batch, where a
-   * pipeline of three commands a message cost the worker's Redis client most of the writer's time.
+   * pipeline cost the worker's Redis client three commands a message.
    */
   async snapshots(ids: string[]): Promise<MessageSnapshot[]> {
     if (ids.length === 0) return [];
