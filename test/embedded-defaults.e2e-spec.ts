@@ -37,7 +37,7 @@ describe('the embedded defaults (no REDIS_URL, no DATABASE_URL)', () => {
     rmSync(dirname(postgresData), { recursive: true, force: true });
   });
 
-  it('delivers into the outbox, keeps the message in its own PostgreSQL, and stops both servers on SIGTERM', async () => {
+  it('delivers into the outbox, keeps the message in its own PostgreSQL, and stops both servers on SIGTERM without a connection warning', async () => {
     const accepted = await fetch(`${service!.url}/v1/emails`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -56,9 +56,12 @@ describe('the embedded defaults (no REDIS_URL, no DATABASE_URL)', () => {
     expect(service!.printed).toContain(`history=embedded (${postgresData})`);
     if (postgresData !== join(checkout, 'data', 'postgres')) expect(service!.printed).toContain(`its data is in ${postgresData} instead`);
 
-    await service!.stop();
+    const stopped = service!;
+    await stopped.stop();
     service = undefined;
     expect(serversIn(checkout, postgresData)).toEqual([]);
+    // The embedded PostgreSQL stops after the pool's last connection has closed, not under it.
+    expect(stopped.printed).not.toContain('PostgreSQL connection error');
   }, 60_000);
 });
 

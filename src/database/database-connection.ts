@@ -11,6 +11,8 @@ import { SchemaGate } from './schema-gate.plugin';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const STATEMENT_TIMEOUT_MS = 10_000;
+/** The longest a shutdown waits for the pool's connections to close before stopping the embedded server. */
+const CLIENTS_CLOSE_MS = 2_000;
 /**
  * Retries of the start-up migration while PostgreSQL is away: soon at first, then every 30 s at most.
  * Its waits do not hold the process open (unref) nor its shutdown, which aborts the retries.
@@ -36,6 +38,7 @@ export class DatabaseConnection implements OnApplicationShutdown {
 
   private constructor(
     private readonly raw: Kysely<HistoryTables>,
+    private readonly pool: Pool,
     private readonly gate: SchemaGate,
     private readonly embedded?: PostgresServerProcess,
   ) {
@@ -53,7 +56,7 @@ export class DatabaseConnection implements OnApplicationShutdown {
     });
     // An idle client's error (the server restarted) would otherwise be thrown; the pool replaces it.
     pool.on('error', (error) => DatabaseConnection.logger.warn(`PostgreSQL connection error: ${error.message}`));
-    const connection = new DatabaseConnection(new Kysely<HistoryTables>({ dialect: new PostgresDialect({ pool }) }), new SchemaGate(), embedded);
+    const connection = new DatabaseConnection(new Kysely<HistoryTables>({ dialect: new PostgresDialect({ pool }) }), pool, new SchemaGate(), embedded);
     try {
       await connection.migrate();
     } catch (error) {
@@ -107,8 +110,30 @@ export class DatabaseConnection implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * The embedded server stops only once every connection has closed: pg-pool's end() resolves as soon as
+   * it has asked its clients to end, and a server stopping under a client still saying goodbye answers
+   * it "terminating connection due to administrator command", a warning on a clean shutdown.
+   */
   private async close(): Promise<void> {
+    const disconnected = this.everyClientRemoved();
     await this.raw.destroy();
+    await disconnected;
     await this.embedded?.stop();
+  }
+
+  /** Resolves once the pool has removed each client it holds now, or after CLIENTS_CLOSE_MS at the latest. */
+  private everyClientRemoved(): Promise<void> {
+    let open = this.pool.totalCount;
+    if (open === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, CLIENTS_CLOSE_MS);
+      this.pool.on('remove', () => {
+        open -= 1;
+        if (open > 0) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
