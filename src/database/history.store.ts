@@ -21,7 +21,7 @@ type JsonRow<Table> = Record<keyof Table, unknown>;
  * the statement's text is the same for every batch, so PostgreSQL parses a few hundred bytes rather than
  * twenty-two placeholders a row, and the worker makes one string instead of Kysely compiling and pg
  * serialising every value. For a message written twice (in flight, then final) the writer's CPU fell
- * from about 190 to 60-90 µs, PostgreSQL's from about 300 to 160-260 µs (issue 18). Kysely stays for the
+ * from 190-280 to 76-133 µs, PostgreSQL's from 295-350 to 255-295 µs (issue 18). Kysely stays for the
  * queries it builds well (the reader's filters, the migrations, the partitions).
  */
 export class HistoryStore {
