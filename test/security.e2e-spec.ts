@@ -104,12 +104,13 @@ describe('API keys', () => {
   });
 });
 
-describe('rate limits', () => {
+describe('API_RATE_LIMIT', () => {
   let redis: ThrowawayRedis;
   const apps: TestApp[] = [];
 
   beforeAll(async () => {
     redis = await ThrowawayRedis.start();
+    // A test about the limit: a small one over a long window, so that the count cannot roll over mid-test.
     const env = { API_KEYS: [admin.entry, anySender.entry].join(','), API_RATE_LIMIT: '5', API_RATE_WINDOW_MS: '60000' };
     apps.push(await TestApp.start({ redisUrl: redis.url, env }), await TestApp.start({ redisUrl: redis.url, env }));
   });
@@ -118,10 +119,11 @@ describe('rate limits', () => {
     await redis?.stop();
   });
 
-  it('holds per key across two instances sharing Redis, with Retry-After', async () => {
+  it('holds per key across two instances sharing Redis and over all routes together, with Retry-After', async () => {
+    const routes = ['/v1/providers', '/v1/suppressions', '/v1/webhooks/deliveries'];
     const statuses = [];
     for (let i = 0; i < 6; i += 1) {
-      const response = await apps[i % 2].http.get('/v1/providers').set('Authorization', admin.bearer);
+      const response = await apps[i % 2].http.get(routes[i % routes.length]).set('Authorization', admin.bearer);
       statuses.push(response.status);
       if (response.status === 429) {
         expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);

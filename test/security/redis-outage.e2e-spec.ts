@@ -11,6 +11,8 @@ const WITH_MAILGUN_WEBHOOK = { MAILGUN_WEBHOOK_SIGNING_KEY: signer.mailgunSignin
  * Redis fails after the 2 s command timeout, plus up to 2 s waiting behind the batch sent before it.
  */
 const ANSWER_WITHIN_MS = 6_000;
+/** One client sending one request after another passes the default 50 a second well before this many. */
+const MAX_REQUESTS_TO_429 = 1_000;
 
 const message = { from: 'app@example.com', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
 
@@ -135,19 +137,25 @@ describe('finding 5: the 429 takes the one error shape', () => {
 
   beforeAll(async () => {
     redis = await ThrowawayRedis.start();
-    // A test about the limit: a small one over a long window, so that the count cannot roll over mid-test.
-    app = await TestApp.start({ redisUrl: redis.url, env: { API_RATE_LIMIT: '2', API_RATE_WINDOW_MS: '60000' } });
+    app = await TestApp.start({ redisUrl: redis.url });
   });
   afterAll(async () => {
     await app?.close();
     await redis?.stop();
   });
 
-  it('says {statusCode, error, message} with Retry-After, and names no exception class', async () => {
-    await app.http.get('/v1/providers').expect(200);
-    await app.http.get('/v1/suppressions').expect(200);
+  /** Requests one after the other, faster than the default limit lets one client, until one is refused. */
+  async function firstRefusal(): Promise<Response> {
+    for (let sent = 0; sent < MAX_REQUESTS_TO_429; sent += 1) {
+      const response = await app.http.get('/v1/webhooks/deliveries');
+      if (response.status === 429) return response;
+      expect(response.status).toBe(200);
+    }
+    throw new Error(`no 429 in ${MAX_REQUESTS_TO_429} requests`);
+  }
 
-    const refused = await app.http.get('/v1/webhooks/deliveries').expect(429);
+  it('says {statusCode, error, message} with Retry-After, and names no exception class', async () => {
+    const refused = await firstRefusal();
 
     expect(refused.body).toEqual({
       statusCode: 429,
@@ -192,7 +200,8 @@ describe('finding 13: the inbound provider webhooks have a limit of their own', 
   });
 
   it('refuses calls over INBOUND_RATE_LIMIT per provider with 429 and Retry-After, apart from the client limit', async () => {
-    await withApp({ INBOUND_RATE_LIMIT: '3', API_RATE_LIMIT: '2', API_RATE_WINDOW_MS: '60000' }, async (app) => {
+    // INBOUND_RATE_LIMIT counts in API_RATE_WINDOW_MS: a long one, so that the count cannot roll over mid-test.
+    await withApp({ INBOUND_RATE_LIMIT: '3', API_RATE_WINDOW_MS: '60000' }, async (app) => {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i += 1) statuses.push((await app.http.post('/v1/inbound/mailgun').send(mailgunCall())).status);
       expect(statuses).toEqual([200, 200, 200, 429]);
@@ -200,10 +209,8 @@ describe('finding 13: the inbound provider webhooks have a limit of their own', 
       const refused = await app.http.post('/v1/inbound/mailgun').send(mailgunCall()).expect(429);
       expect(refused.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.any(String) });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-      // The webhook's count is not the client's: the API still has its own two requests.
+      // The webhook's count is not the client's: the API still answers the client.
       await app.http.get('/v1/providers').expect(200);
-      await app.http.get('/v1/providers').expect(200);
-      await app.http.get('/v1/providers').expect(429);
     });
   });
 });
