@@ -1,33 +1,24 @@
 import Redis from 'ioredis';
-import { ThrowawayRedis } from '../../test/support/redis';
+import { useThrowawayRedis } from '../../test/support/redis';
 import { pollUntil } from '../../test/support/poll';
 import { ThrottlerRedisStorage } from './throttler-redis.storage';
 
 const MINUTE = 60_000;
 
 describe('ThrottlerRedisStorage', () => {
-  let server: ThrowawayRedis;
-  let admin: Redis;
+  const redis = useThrowawayRedis();
   const clients: Redis[] = [];
 
-  beforeAll(async () => {
-    server = await ThrowawayRedis.start();
-    admin = new Redis(server.url);
-  });
-  beforeEach(() => admin.flushall());
-  afterAll(async () => {
-    [admin, ...clients].forEach((client) => client.disconnect());
-    await server.stop();
-  });
+  afterAll(() => clients.forEach((client) => client.disconnect()));
 
   /** A storage on a connection of its own, as each replica has. */
   const replica = () => {
-    const client = new Redis(server.url);
+    const client = redis.server.client();
     clients.push(client);
     return new ThrottlerRedisStorage(client);
   };
   const leaseCalls = async () => {
-    const stats = await admin.info('commandstats');
+    const stats = await redis.client.info('commandstats');
     return [...stats.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
   };
 
@@ -77,7 +68,7 @@ describe('ThrottlerRedisStorage', () => {
   it('keeps its counters under mailroute:throttle:, both keys of one in the same hash slot', async () => {
     await replica().increment('key:e', MINUTE, 1, MINUTE, 'default');
     await replica().increment('key:e', MINUTE, 1, MINUTE, 'default');
-    const keys = (await admin.keys('*')).sort();
+    const keys = (await redis.client.keys('*')).sort();
     expect(keys).toEqual(['mailroute:throttle:{key:e:default}:blocked', 'mailroute:throttle:{key:e:default}:hits']);
   });
 });

@@ -1,5 +1,4 @@
-import Redis from 'ioredis';
-import { ThrowawayRedis } from '../../test/support/redis';
+import { useThrowawayRedis } from '../../test/support/redis';
 import type { AppConfig } from '../config/config.module';
 import type { RedisConnection } from '../redis/redis.module';
 import { ProviderScoreStore } from './provider-score.store';
@@ -7,25 +6,17 @@ import { ProviderScoreStore } from './provider-score.store';
 const RECOVERY_MS = 60_000;
 
 describe('ProviderScoreStore', () => {
-  let server: ThrowawayRedis;
-  let redis: Redis;
+  const redis = useThrowawayRedis();
   let store: ProviderScoreStore;
 
-  beforeAll(async () => {
-    server = await ThrowawayRedis.start();
-    redis = new Redis(server.url);
+  beforeAll(() => {
     const config = { providers: { routing: { scoreRecoveryMs: RECOVERY_MS } } } as AppConfig;
-    store = new ProviderScoreStore({ client: redis } as RedisConnection, config);
-  });
-  beforeEach(() => redis.flushall());
-  afterAll(async () => {
-    redis.disconnect();
-    await server.stop();
+    store = new ProviderScoreStore({ client: redis.client } as RedisConnection, config);
   });
 
   it('writes nothing for a success on a perfect score, which a missing score reads as', async () => {
     await store.record('p', true);
-    expect(await redis.keys('*')).toEqual([]);
+    expect(await redis.client.keys('*')).toEqual([]);
     expect(await store.current(['p'])).toEqual({ p: 1 });
   });
 
@@ -35,7 +26,7 @@ describe('ProviderScoreStore', () => {
     expect((await store.current(['p'], now)).p).toBeCloseTo(0.5);
     await store.record('p', true, now);
     expect((await store.current(['p'], now)).p).toBeCloseTo(0.625);
-    const ttl = await redis.pttl('mailroute:providers:score:p');
+    const ttl = await redis.client.pttl('mailroute:providers:score:p');
     expect(ttl).toBeGreaterThan(9 * RECOVERY_MS);
     expect(ttl).toBeLessThanOrEqual(10 * RECOVERY_MS);
   });

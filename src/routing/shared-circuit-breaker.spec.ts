@@ -1,5 +1,4 @@
-import Redis from 'ioredis';
-import { ThrowawayRedis } from '../../test/support/redis';
+import { useThrowawayRedis } from '../../test/support/redis';
 import { PermanentProviderError, TransientProviderError } from '../providers/providers.module';
 import { ProviderSkippedError } from './route';
 import { SharedCircuitBreaker } from './shared-circuit-breaker';
@@ -7,31 +6,21 @@ import { SharedCircuitBreaker } from './shared-circuit-breaker';
 const settings = { threshold: 3, failureRate: 0, windowMs: 10_000, cooldownMs: 1000, trialTimeoutMs: 5000 };
 
 describe('SharedCircuitBreaker', () => {
-  let server: ThrowawayRedis;
-  let redis: Redis;
+  const redis = useThrowawayRedis();
   let clock: number;
   let calls: number;
 
-  beforeAll(async () => {
-    server = await ThrowawayRedis.start();
-    redis = new Redis(server.url);
-  });
-  beforeEach(async () => {
-    await redis.flushall();
+  beforeEach(() => {
     clock = 1_000_000;
     calls = 0;
     // cockatiel reads the time from Date.now(); this is the test's clock.
     jest.spyOn(Date, 'now').mockImplementation(() => clock);
   });
   afterEach(() => jest.restoreAllMocks());
-  afterAll(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
 
   /** A worker's breaker for provider "p"; several instances behave like several worker processes. */
   const worker = (overrides: Partial<typeof settings> = {}) =>
-    new SharedCircuitBreaker(redis, 'p', { ...settings, ...overrides });
+    new SharedCircuitBreaker(redis.client, 'p', { ...settings, ...overrides });
   const succeed = async () => {
     calls += 1;
     return 'ok';
@@ -135,7 +124,7 @@ describe('SharedCircuitBreaker', () => {
           finishTrial = () => resolve('trial ok');
         }),
     );
-    await waitUntil(async () => (await redis.exists('mailroute:breaker:p:trial')) === 1);
+    await waitUntil(async () => (await redis.client.exists('mailroute:breaker:p:trial')) === 1);
     expect(await worker().state()).toBe('half-open');
     await expect(worker().run(succeed)).rejects.toThrow(/trial call is running on another worker/);
 

@@ -69,6 +69,21 @@ export class ThrowawayRedis {
   }
 }
 
+/** For the tests of one file: a throwaway Redis started once, with a client of the tests' own, emptied before each test. */
+export function useThrowawayRedis(): { server: ThrowawayRedis; client: Redis } {
+  const running = {} as { server: ThrowawayRedis; client: Redis };
+  beforeAll(async () => {
+    running.server = await ThrowawayRedis.start();
+    running.client = running.server.client();
+  });
+  beforeEach(() => running.client.flushall());
+  afterAll(async () => {
+    running.client?.disconnect();
+    await running.server?.stop();
+  });
+  return running;
+}
+
 export interface ThrowawaySentinelOptions {
   /** The master group name the sentinel monitors `master` under. */
   name: string;
