@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { EnvironmentSchema } from '../src/config/environment.schema';
 import { ConfigurationError, loadConfig } from '../src/config/config.module';
 import { newApiKey } from './support/api-keys';
+import { redoclyLint } from './support/openapi-lint';
 import { pollUntil } from './support/poll';
 import { testDatabase } from './support/postgres';
 import { ProductionBuild } from './support/production-build';
@@ -308,14 +309,19 @@ describe('the production build (nest build, as in the image)', () => {
   it('documents the request body of POST /v1/emails (the Swagger plugin ran in the build)', async () => {
     const document = (await (await fetch(`${api.url}/docs-json`)).json()) as OpenApiDocument;
     const body = document.paths['/v1/emails'].post.requestBody.content['application/json'].schema;
-    expect(body.$ref).toBe('#/components/schemas/SendEmailDto');
+    expect(body.$ref).toBe('#/components/schemas/SendEmailRequest');
     // subject has no @ApiProperty: only the plugin reads its type, its @Length and its doc comment.
-    expect(document.components.schemas.SendEmailDto.properties.subject).toMatchObject({
+    expect(document.components.schemas.SendEmailRequest.properties.subject).toMatchObject({
       type: 'string',
       minLength: 1,
       maxLength: 998,
       example: 'Your order has shipped 📦',
     });
+  });
+
+  it("serves an API document that redocly lint's recommended rules pass without an error or a warning", async () => {
+    const document = (await (await fetch(`${api.url}/docs-json`)).json()) as object;
+    expect(await redoclyLint(document)).toEqual([]);
   });
 
   it('accepts a message on the api and delivers it from the worker', async () => {

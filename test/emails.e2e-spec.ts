@@ -128,7 +128,7 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
     const { body } = await running.app.http.get('/docs-json').expect(200);
     const post = body.paths['/v1/emails'].post;
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['202', '400', '413', '503']));
-    const schema = body.components.schemas.SendEmailDto;
+    const schema = body.components.schemas.SendEmailRequest;
     expect(schema.required).toEqual(expect.arrayContaining(['to', 'subject']));
     expect(schema.properties.subject.example).toBe('Your order has shipped 📦');
     expect(body.paths['/v1/emails/{id}'].get.responses['404']).toBeDefined();

@@ -6,6 +6,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { ServerResponse } from 'node:http';
 import { ApiKeyRegistry } from './api-key.registry';
 import type { AuthenticatedRequest } from './caller.decorator';
 import { LOCAL_OPERATOR, Scope, grants } from './principal';
@@ -13,6 +14,13 @@ import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_SCOPE } from './require-scope.decorator';
 
 export const UNAUTHORIZED = 'A valid API key is required: send it as "Authorization: Bearer <key>".';
+export const scopeMissing = (scope: Scope) => `This API key does not have the ${scope} scope this endpoint needs.`;
+
+/** Every 401 names the scheme the client should use (RFC 9110 requires the header on a 401). */
+export function missingKey(response: ServerResponse): UnauthorizedException {
+  response.setHeader('WWW-Authenticate', 'Bearer realm="mailroute"');
+  return new UnauthorizedException(UNAUTHORIZED);
+}
 
 /**
  * Requires an API key on every route that is not marked @Public(), with the `send` scope or what
@@ -31,15 +39,16 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const needed = this.reflector.getAllAndOverride<Scope>(REQUIRED_SCOPE, targets) ?? 'send';
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
     if (!this.keys.enabled) {
       request.principal = LOCAL_OPERATOR;
       return true;
     }
     const principal = this.keys.principalOf(request);
-    if (!principal) throw new UnauthorizedException(UNAUTHORIZED);
+    if (!principal) throw missingKey(http.getResponse<ServerResponse>());
     if (!grants(principal.scope, needed)) {
-      throw new ForbiddenException(`This API key does not have the ${needed} scope this endpoint needs.`);
+      throw new ForbiddenException(scopeMissing(needed));
     }
     request.principal = principal;
     return true;

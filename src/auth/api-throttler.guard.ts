@@ -10,7 +10,7 @@ import { IS_PUBLIC } from './public.decorator';
 /** The throttler that counts provider webhook calls; the `default` one counts API callers. */
 export const INBOUND_THROTTLER = 'inbound';
 
-const TOO_MANY = 'Too many requests; retry after the number of seconds in Retry-After.';
+export const TOO_MANY = 'Too many requests; retry after the number of seconds in Retry-After.';
 
 /**
  * API_RATE_LIMIT per API key (per client IP when no keys are configured) over all routes together, and
@@ -54,9 +54,15 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
     return `${path}:${tracker}`;
   }
 
-  /** The one error body, and the plain Retry-After header whichever throttler refused. */
+  /** The one error body, and the plain Retry-After and window headers whichever throttler refused. */
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', detail.timeToBlockExpire);
+    context
+      .switchToHttp()
+      .getResponse<Response>()
+      .setHeader('Retry-After', detail.timeToBlockExpire)
+      .setHeader('X-RateLimit-Limit', detail.limit)
+      .setHeader('X-RateLimit-Remaining', 0)
+      .setHeader('X-RateLimit-Reset', detail.timeToExpire);
     throw new HttpException(
       { statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message: TOO_MANY },
       HttpStatus.TOO_MANY_REQUESTS,

@@ -9,6 +9,8 @@ import { ApiThrottlerGuard, INBOUND_THROTTLER } from './api-throttler.guard';
 import { ThrottlerRedisStorage } from './throttler-redis.storage';
 
 export { ApiKeyRegistry } from './api-key.registry';
+export { UNAUTHORIZED, scopeMissing } from './api-key.guard';
+export { TOO_MANY } from './api-throttler.guard';
 export { soleAuthorization } from './authorization-header';
 export { Caller } from './caller.decorator';
 export { Principal, LOCAL_OPERATOR } from './principal';

@@ -1,4 +1,5 @@
 import { ExecutionContext, UnauthorizedException } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { Caller } from './caller.decorator';
 import { Principal } from './principal';
@@ -14,7 +15,13 @@ function callerFactory(): Factory {
   return Object.values(args)[0].factory;
 }
 
-const contextWith = (request: object) => ({ switchToHttp: () => ({ getRequest: () => request }) }) as ExecutionContext;
+const contextWith = (request: object, response = new Headers()) =>
+  ({
+    switchToHttp: () => ({
+      getRequest: () => request,
+      getResponse: () => ({ setHeader: (name: string, value: string) => response.set(name, value) }) as unknown as ServerResponse,
+    }),
+  }) as ExecutionContext;
 
 describe('@Caller()', () => {
   const factory = callerFactory();
@@ -25,6 +32,8 @@ describe('@Caller()', () => {
   });
 
   it('refuses with 401 where no caller was established, instead of letting the handler run without one', () => {
-    expect(() => factory(undefined, contextWith({}))).toThrow(UnauthorizedException);
+    const response = new Headers();
+    expect(() => factory(undefined, contextWith({}, response))).toThrow(UnauthorizedException);
+    expect(response.get('www-authenticate')).toBe('Bearer realm="mailroute"');
   });
 });

@@ -1,6 +1,7 @@
-import { ExecutionContext, UnauthorizedException, createParamDecorator } from '@nestjs/common';
+import { ExecutionContext, createParamDecorator } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import type { Request } from 'express';
-import { UNAUTHORIZED } from './api-key.guard';
+import { missingKey } from './api-key.guard';
 import { Principal } from './principal';
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
@@ -11,7 +12,8 @@ export type AuthenticatedRequest = Request & { principal?: Principal };
  * without one.
  */
 export const Caller = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const { principal } = context.switchToHttp().getRequest<AuthenticatedRequest>();
-  if (!principal) throw new UnauthorizedException(UNAUTHORIZED);
+  const http = context.switchToHttp();
+  const { principal } = http.getRequest<AuthenticatedRequest>();
+  if (!principal) throw missingKey(http.getResponse<ServerResponse>());
   return principal;
 });

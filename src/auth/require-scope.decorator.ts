@@ -1,5 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiError } from '../http/api-error.decorator';
+import { scopeMissing } from './api-key.guard';
 import { Scope } from './principal';
 
 export const REQUIRED_SCOPE = 'mailroute:required-scope';
@@ -11,7 +12,5 @@ export const RequireScope = (scope: Scope) => SetMetadata(REQUIRED_SCOPE, scope)
 export const AdminOnly = () =>
   applyDecorators(
     RequireScope('admin'),
-    ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'No API key, or an unknown one.' }),
-    ApiForbiddenResponse({ description: 'The API key does not have the admin scope.' }),
+    ApiError(403, 'The API key does not have the admin scope.', scopeMissing('admin')),
   );

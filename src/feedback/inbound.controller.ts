@@ -10,21 +10,15 @@ import {
   RawBodyRequest,
   Req,
 } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ProviderWebhook, Public } from '../auth/auth.module';
+import { ProviderWebhook, Public, TOO_MANY } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
+import { ApiError } from '../http/api-error.decorator';
 import { WhenRedisDown } from '../redis/redis.module';
 import { ProviderFeedback, ProviderFeedbackRecorder } from '../mail/suppressions/suppressions.module';
 import { MailgunWebhookDto } from './dto/mailgun-webhook.dto';
+import { RecordedEventsDto } from './dto/recorded-events.dto';
 import { SendGridEventDto } from './dto/sendgrid-event.dto';
 import { mailgunFeedback, readMailgunWebhook, verifyMailgun } from './mailgun-events';
 import { SeenIdKind, SeenIdStore } from './seen-ids.store';
@@ -40,6 +34,8 @@ import { FRESHNESS_SECONDS, isFresh } from './signed-timestamp';
 const FORGED = 'The webhook signature does not verify.';
 const STALE = `The webhook timestamp is not within ${FRESHNESS_SECONDS / 60} minutes of now.`;
 const REPLAYED = 'This Mailgun webhook token was already used; each signed call is accepted once.';
+const SENDGRID_OFF = 'SendGrid event webhooks are not configured (SENDGRID_WEBHOOK_PUBLIC_KEY)';
+const MAILGUN_OFF = 'Mailgun webhooks are not configured (MAILGUN_WEBHOOK_SIGNING_KEY)';
 
 /** An event with the id that makes it once-only: its SendGrid sg_event_id, or its Mailgun call's token. */
 interface IdentifiedFeedback {
@@ -53,10 +49,11 @@ interface IdentifiedFeedback {
  * its timestamp is fresh, and only once.
  */
 @ApiTags('inbound')
-@ApiBadRequestResponse({ description: 'The payload is malformed: one line per bad field.' })
-@ApiForbiddenResponse({ description: 'The signature does not verify, or its timestamp is not fresh.' })
-@ApiNotFoundResponse({ description: "The provider's verification key is not configured." })
-@ApiOkResponse({ description: 'How many events were recorded.', schema: { example: { recorded: 1 } } })
+@ApiOkResponse({ type: RecordedEventsDto })
+@ApiError(400, 'The payload is malformed: one line per bad field.', ['event-data.recipient must be one email address of at most 254 characters'])
+@ApiError(403, 'The signature does not verify, or its timestamp is not fresh.', FORGED)
+@ApiError(413, 'The body is larger than HTTP_BODY_LIMIT.', 'request entity too large')
+@ApiError(429, 'Over INBOUND_RATE_LIMIT for this provider and client address; see Retry-After.', TOO_MANY)
 @Public()
 @ProviderWebhook()
 @Controller('v1/inbound')
@@ -76,13 +73,14 @@ export class InboundController {
   @HttpCode(HttpStatus.OK)
   @WhenRedisDown('The events were not recorded: Redis is unreachable; send them again.')
   @ApiBody({ type: [SendGridEventDto] })
-  async sendgrid(
+  @ApiError(404, 'SENDGRID_WEBHOOK_PUBLIC_KEY is not configured.', SENDGRID_OFF)
+  async receiveSendGridEvents(
     @Req() request: RawBodyRequest<Request>,
     @Headers(SENDGRID_SIGNATURE_HEADER) signature = '',
     @Headers(SENDGRID_TIMESTAMP_HEADER) timestamp = '',
-  ): Promise<{ recorded: number }> {
+  ): Promise<RecordedEventsDto> {
     const key = this.config.inbound.sendgridPublicKey;
-    if (!key) throw new NotFoundException('SendGrid event webhooks are not configured (SENDGRID_WEBHOOK_PUBLIC_KEY)');
+    if (!key) throw new NotFoundException(SENDGRID_OFF);
     if (!request.rawBody || !verifySendGrid(key, signature, timestamp, request.rawBody)) throw new ForbiddenException(FORGED);
     if (!isFresh(timestamp)) throw new ForbiddenException(STALE);
     const tracked = sendGridFeedback(readSendGridBatch(request.body));
@@ -100,10 +98,11 @@ export class InboundController {
   @HttpCode(HttpStatus.OK)
   @WhenRedisDown('The event was not recorded: Redis is unreachable; send it again.')
   @ApiBody({ type: MailgunWebhookDto })
-  @ApiConflictResponse({ description: 'The token was already used.' })
-  async mailgun(@Req() request: Request): Promise<{ recorded: number }> {
+  @ApiError(404, 'MAILGUN_WEBHOOK_SIGNING_KEY is not configured.', MAILGUN_OFF)
+  @ApiError(409, 'The token was already used.', REPLAYED)
+  async receiveMailgunEvent(@Req() request: Request): Promise<RecordedEventsDto> {
     const key = this.config.inbound.mailgunSigningKey;
-    if (!key) throw new NotFoundException('Mailgun webhooks are not configured (MAILGUN_WEBHOOK_SIGNING_KEY)');
+    if (!key) throw new NotFoundException(MAILGUN_OFF);
     const { signature, 'event-data': data } = readMailgunWebhook(request.body);
     if (!verifyMailgun(key, signature)) throw new ForbiddenException(FORGED);
     if (!isFresh(signature.timestamp)) throw new ForbiddenException(STALE);
@@ -116,7 +115,7 @@ export class InboundController {
    * Records the events in order. When one fails, its id and those after it are made new again, so that
    * the provider's retry records what this call could not.
    */
-  private async recordOnce(kind: SeenIdKind, events: IdentifiedFeedback[]): Promise<{ recorded: number }> {
+  private async recordOnce(kind: SeenIdKind, events: IdentifiedFeedback[]): Promise<RecordedEventsDto> {
     for (const [index, { feedback }] of events.entries()) {
       try {
         await this.feedback.record(feedback);

@@ -1,7 +1,7 @@
 import { INestApplication, RawBodyRequest as NestRawBodyRequest, ValidationPipe } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import helmet from 'helmet';
 import { ApiKeyRegistry } from '../auth/auth.module';
@@ -9,6 +9,7 @@ import { requestLog, RootLogger } from '../logging/logging.module';
 import { HttpMetricsMiddleware } from '../metrics/metrics.module';
 import { VALIDATION_OPTIONS } from '../common/validation-options';
 import { AppConfig, sizeInBytes } from '../config/config.module';
+import { apiDocument } from './api-document';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
 import { applyServerLimits } from './http-server.limits';
 import { inFlightBytesLimit } from './in-flight-bytes.middleware';
@@ -60,16 +61,5 @@ export function configureApp(app: NestExpressApplication, { docs }: { docs: bool
 }
 
 function mountDocs(app: INestApplication): void {
-  const document = new DocumentBuilder()
-    .setTitle('mailroute')
-    .setDescription(
-      'One API for email: every accepted message is stored before the answer, then delivered through the ' +
-        'configured providers in priority order with failover and retries.',
-    )
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from `npm run key:new`' })
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document), {
-    jsonDocumentUrl: 'docs-json',
-  });
+  SwaggerModule.setup('docs', app, () => apiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }

@@ -6,7 +6,7 @@ import { RootLogger } from './root-logger';
 
 export { LogDestination } from './log-destination';
 export { REQUEST_ID_HEADER } from './request-id';
-export { addToRequestLog, requestLog } from './request-log';
+export { addToRequestLog, isQuietPath, requestLog } from './request-log';
 export { RootLogger } from './root-logger';
 export { routeTemplate } from './route-template';
 

@@ -1,9 +1,14 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/auth.module';
+import { ApiError } from '../http/api-error.decorator';
 import { WhenRedisDown } from '../redis/redis.module';
 import { ProviderStatusDto } from './dto/provider-status.dto';
 import { ProviderRouter } from '../routing/routing.module';
+
+const NAME = { name: 'name', description: 'A provider of MAIL_PROVIDERS, such as `sendgrid`.', schema: { type: 'string' } };
+const UNKNOWN = 'No configured provider has this name.';
+const UNKNOWN_EXAMPLE = 'No provider named postmark; configured: sendgrid, mailgun';
 
 @ApiTags('providers')
 @AdminOnly()
@@ -15,7 +20,7 @@ export class ProvidersController {
   @Get()
   @WhenRedisDown("The providers' states cannot be read while Redis is unreachable; try again.")
   @ApiOkResponse({ type: [ProviderStatusDto] })
-  list(): Promise<ProviderStatusDto[]> {
+  listProviders(): Promise<ProviderStatusDto[]> {
     return this.router.statuses();
   }
 
@@ -24,8 +29,9 @@ export class ProvidersController {
   @HttpCode(HttpStatus.OK)
   @WhenRedisDown('The provider was not disabled: Redis, which shares the switch, is unreachable; try again.')
   @ApiOkResponse({ type: ProviderStatusDto })
-  @ApiNotFoundResponse({ description: 'No configured provider has this name.' })
-  disable(@Param('name') name: string): Promise<ProviderStatusDto> {
+  @ApiParam(NAME)
+  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
+  disableProvider(@Param('name') name: string): Promise<ProviderStatusDto> {
     return this.router.disable(name);
   }
 
@@ -34,8 +40,9 @@ export class ProvidersController {
   @HttpCode(HttpStatus.OK)
   @WhenRedisDown('The provider was not enabled: Redis, which shares the switch, is unreachable; try again.')
   @ApiOkResponse({ type: ProviderStatusDto })
-  @ApiNotFoundResponse({ description: 'No configured provider has this name.' })
-  enable(@Param('name') name: string): Promise<ProviderStatusDto> {
+  @ApiParam(NAME)
+  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
+  enableProvider(@Param('name') name: string): Promise<ProviderStatusDto> {
     return this.router.enable(name);
   }
 }

@@ -1,6 +1,7 @@
 import { ExecutionContext, HttpException, HttpStatus, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { ApiError } from '../http/api-error.decorator';
 import { isRedisUnavailable } from './redis-unavailable';
 
 const OUTAGE_MESSAGE = 'mailroute:redis-outage-message';
@@ -20,10 +21,11 @@ export class ExplainedOutage extends ServiceUnavailableException {}
 
 /**
  * What the route's 503 says while Redis cannot be reached: what did not happen, on the route's own
- * terms. The handler's Redis failures become that 503 instead of a 500, and any 503 it answers says it
- * (on a route that needs Redis, a 503 means Redis), except an ExplainedOutage. The handler is wrapped rather than
- * intercepted: a global interceptor costs every request of every route an RxJS pipeline and an
- * AsyncResource (about 70 µs of CPU here), for what a try/catch does.
+ * terms (the API document shows it as the route's 503). The handler's Redis failures become that 503
+ * instead of a 500, and any 503 it answers says it (on a route that needs Redis, a 503 means Redis),
+ * except an ExplainedOutage. The handler is wrapped rather than intercepted: a global interceptor costs
+ * every request of every route an RxJS pipeline and an AsyncResource (about 70 µs of CPU here), for
+ * what a try/catch does.
  */
 export function WhenRedisDown(message: string): MethodDecorator {
   return (_target, _key, descriptor: PropertyDescriptor) => {
@@ -40,6 +42,7 @@ export function WhenRedisDown(message: string): MethodDecorator {
     Reflect.defineMetadata(OUTAGE_MESSAGE, message, wrapped);
     Object.defineProperty(wrapped, 'name', { value: handler.name });
     descriptor.value = wrapped;
+    ApiError(503, 'A store the route needs is unreachable; nothing was changed. Retry after Retry-After.', message)(_target, _key, descriptor);
   };
 }
 

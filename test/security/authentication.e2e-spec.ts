@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { scopeMissing } from '../../src/auth/auth.module';
 import { newApiKey } from '../support/api-keys';
 import { useTestApp } from '../support/test-app';
 
@@ -9,14 +10,21 @@ const victim = 'victim@corp.example';
 const message = { from: 'orders@shop.example', to: victim, subject: 'Your invoice', text: 'Hello', metadata: { account: 'A-1' } };
 
 /** A request with its path exactly as written: HTTP clients would normalise `//`, `./` or `%2F`. */
-function raw(port: number, method: string, path: string, authorization?: string | string[]): Promise<{ status: number; body: string }> {
+function raw(
+  port: number,
+  method: string,
+  path: string,
+  authorization?: string | string[],
+): Promise<{ status: number; body: string; challenge?: string }> {
   return new Promise((resolve, reject) => {
     // Raw headers (to send one twice) leave out the ones Node adds itself, Host among them.
     const headers = ['host', `127.0.0.1:${port}`, 'content-type', 'application/json', ...[authorization ?? []].flat().flatMap((value) => ['authorization', value])];
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), challenge: res.headers['www-authenticate'] }),
+      );
     });
     req.on('error', reject);
     req.end(method === 'POST' ? JSON.stringify(message) : undefined);
@@ -77,24 +85,24 @@ describe('finding 1: every route needs a key unless it is marked public, however
 
   /** Every operation of the API document, with its path made concrete. */
   async function documentedCalls() {
-    type Operation = { responses: Record<string, { description?: string }> };
+    type Operation = { responses: Record<string, { content?: { 'application/json'?: { example?: { message?: unknown } } } }> };
     const document = (await running.app.http.get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>> };
     return Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.entries(operations).map(([method, operation]) => ({
         method: method.toUpperCase(),
         path: path.replace('{id}', scheduledId).replace('{name}', 'outbox').replace('{email}', 'someone@example.com'),
-        adminOnly: /admin scope/.test(operation.responses['403']?.description ?? ''),
+        adminOnly: operation.responses['403']?.content?.['application/json']?.example?.message === scopeMissing('admin'),
       })),
     );
   }
 
-  it('answers 401 on every route of the API document except the public ones', async () => {
+  it('answers 401, naming the Bearer scheme, on every route of the API document except the public ones', async () => {
     const calls = await documentedCalls();
     expect(calls.length).toBeGreaterThan(10);
     for (const { method, path } of calls) {
-      const { status } = await raw(port, method, path);
+      const { status, challenge } = await raw(port, method, path);
       if (/^\/(health|v1\/inbound)\//.test(path)) expect({ method, path, status }).not.toMatchObject({ status: 401 });
-      else expect({ method, path, status }).toEqual({ method, path, status: 401 });
+      else expect({ method, path, status, challenge }).toEqual({ method, path, status: 401, challenge: 'Bearer realm="mailroute"' });
     }
   });
 

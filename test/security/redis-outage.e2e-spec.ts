@@ -154,7 +154,7 @@ describe('finding 5: the 429 takes the one error shape', () => {
     throw new Error(`no 429 in ${MAX_REQUESTS_TO_429} requests`);
   }
 
-  it('says {statusCode, error, message} with Retry-After, and names no exception class', async () => {
+  it('says {statusCode, error, message} with Retry-After and the window, and names no exception class', async () => {
     const refused = await firstRefusal();
 
     expect(refused.body).toEqual({
@@ -164,6 +164,9 @@ describe('finding 5: the 429 takes the one error shape', () => {
     });
     expect(JSON.stringify(refused.body)).not.toMatch(/Exception/);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.headers['x-ratelimit-limit']).toBe('50');
+    expect(refused.headers['x-ratelimit-remaining']).toBe('0');
+    expect(Number(refused.headers['x-ratelimit-reset'])).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -1,3 +1,4 @@
+import { ApiSchema } from '@nestjs/swagger';
 import { Expose, Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { RecipientAddress } from '../recipient-address';
@@ -12,6 +13,7 @@ const RECORDED_EVENTS = new Set(['delivered', 'failed', 'complained']);
 const WhenRecorded = () => ValidateIf((data: MailgunEventDataDto) => RECORDED_EVENTS.has(data.event));
 
 /** Mailgun's signature: hex HMAC-SHA256 of timestamp followed by token. */
+@ApiSchema({ name: 'MailgunSignature' })
 export class MailgunSignatureDto {
   /** Seconds since 1970, digits only. @example "1790000000" */
   @Matches(WHOLE_SECONDS, { message: 'timestamp must be whole seconds since 1970, digits only' })
@@ -35,6 +37,7 @@ export class MailgunSignatureDto {
   signature: string;
 }
 
+@ApiSchema({ name: 'MailgunDeliveryStatus' })
 export class MailgunDeliveryStatusDto {
   /** @example "550 5.1.1 The email account that you tried to reach does not exist" */
   @IsOptional()
@@ -48,6 +51,7 @@ export class MailgunDeliveryStatusDto {
   message?: string;
 }
 
+@ApiSchema({ name: 'MailgunUserVariables' })
 export class MailgunUserVariablesDto {
   /** The message's id, as mailroute gave it to Mailgun. */
   @IsOptional()
@@ -56,6 +60,7 @@ export class MailgunUserVariablesDto {
   'mailroute-id'?: string;
 }
 
+@ApiSchema({ name: 'MailgunEventData' })
 export class MailgunEventDataDto {
   /** @example "complained" */
   @IsString()
@@ -98,6 +103,7 @@ export class MailgunEventDataDto {
 }
 
 /** One Mailgun webhook call; only the fields mailroute reads are listed, others are ignored. */
+@ApiSchema({ name: 'MailgunWebhook' })
 export class MailgunWebhookDto {
   @ValidateNested()
   @IsObject()

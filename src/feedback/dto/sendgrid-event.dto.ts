@@ -1,3 +1,4 @@
+import { ApiSchema } from '@nestjs/swagger';
 import { Expose } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
 import { RecipientAddress } from '../recipient-address';
@@ -14,6 +15,7 @@ const RECORDED_EVENTS = new Set(['delivered', 'bounce', 'dropped', 'spamreport']
 const WhenRecorded = () => ValidateIf((event: SendGridEventDto) => RECORDED_EVENTS.has(event.event));
 
 /** One event of SendGrid's batch; only the fields mailroute reads are listed, others are ignored. */
+@ApiSchema({ name: 'SendGridEvent' })
 export class SendGridEventDto {
   /** @example "bounce" */
   @IsString()

@@ -1,28 +1,22 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { BadRequestException, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller, Principal } from '../../auth/auth.module';
-import { ErrorResponseDto } from '../../http/error-response.dto';
+import { ApiError } from '../../http/api-error.decorator';
 import { WhenRedisDown } from '../../redis/redis.module';
 import { EmailRecord } from '../messages/messages.module';
-import { ActivityService } from './activity.service';
+import { ActivityService, HISTORY_UNREACHABLE } from './activity.service';
 import { EmailDto, EmailEventDto, EmailListDto } from './dto/email.dto';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 
+const ID = { name: 'id', description: "The message's id, as `POST /v1/emails` answered it.", schema: { type: 'string', format: 'uuid' } };
+const NOT_AN_ID = 'The id is not a mailroute id (a UUID).';
+const NOT_AN_ID_EXAMPLE = ['id must be a UUID'];
+/** Names the field, as every other 400 does (Nest's own says only "Validation failed"). */
+const UUID = new ParseUUIDPipe({ version: '4', exceptionFactory: () => new BadRequestException(NOT_AN_ID_EXAMPLE) });
+const UNKNOWN = 'No message with this id that this API key may see (or it has expired).';
+const UNKNOWN_EXAMPLE = 'No email with id 3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44';
+
 @ApiTags('emails')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or an unknown one.' })
-@ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Over API_RATE_LIMIT; see Retry-After.' })
-@ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis, or for messages that have finished PostgreSQL, is unreachable; nothing was read or changed.' })
 @Controller('v1/emails')
 export class MessagesController {
   constructor(private readonly activity: ActivityService) {}
@@ -33,8 +27,9 @@ export class MessagesController {
    */
   @Get()
   @ApiOkResponse({ type: EmailListDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A filter or the cursor is not valid.' })
-  async list(
+  @ApiError(400, 'A filter or the cursor is not valid.', ['limit must not be greater than 100'])
+  @ApiError(503, 'Redis, or PostgreSQL, is unreachable; nothing was read.', HISTORY_UNREACHABLE)
+  async listEmails(
     @Query() query: ListEmailsQueryDto,
     @Caller() caller: Principal,
   ): Promise<EmailListDto> {
@@ -46,9 +41,10 @@ export class MessagesController {
   @Get(':id')
   @WhenRedisDown('The message cannot be read while its store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a mailroute id (a UUID).' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
-  async find(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Caller() caller: Principal): Promise<EmailDto> {
+  @ApiParam(ID)
+  @ApiError(400, NOT_AN_ID, NOT_AN_ID_EXAMPLE)
+  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
+  async getEmail(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailDto> {
     return toEmailDto(await this.activity.find(id, caller));
   }
 
@@ -56,9 +52,10 @@ export class MessagesController {
   @Get(':id/events')
   @WhenRedisDown("The message's events cannot be read while their store (Redis) is unreachable; try again.")
   @ApiOkResponse({ type: [EmailEventDto] })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a mailroute id (a UUID).' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
-  events(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Caller() caller: Principal): Promise<EmailEventDto[]> {
+  @ApiParam(ID)
+  @ApiError(400, NOT_AN_ID, NOT_AN_ID_EXAMPLE)
+  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
+  listEmailEvents(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailEventDto[]> {
     return this.activity.events(id, caller);
   }
 
@@ -67,9 +64,11 @@ export class MessagesController {
   @HttpCode(HttpStatus.OK)
   @WhenRedisDown('The message was not cancelled: its store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailDto, description: 'Cancelled; it will not be sent.' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No message with this id that this API key may see (or it has expired).' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The message is already sending, sent, failed or cancelled.' })
-  async cancel(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Caller() caller: Principal): Promise<EmailDto> {
+  @ApiParam(ID)
+  @ApiError(400, NOT_AN_ID, NOT_AN_ID_EXAMPLE)
+  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
+  @ApiError(409, 'The message is already sending, sent, failed or cancelled.', 'The email is sent and can no longer be cancelled.')
+  async cancelEmail(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailDto> {
     return toEmailDto(await this.activity.cancel(id, caller));
   }
 }

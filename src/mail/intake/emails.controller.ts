@@ -8,49 +8,39 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiBody,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiHeader,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  ApiExtraModels,
-  ApiPayloadTooLargeResponse,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiExtraModels, ApiHeader, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, Principal } from '../../auth/auth.module';
-import { ErrorResponseDto } from '../../http/error-response.dto';
+import { ApiError } from '../../http/api-error.decorator';
 import { addToRequestLog } from '../../logging/logging.module';
 import { WhenRedisDown } from '../../redis/redis.module';
-import { AcceptedEmailDto, BatchItemResultDto } from './dto/accepted-email.dto';
+import { AcceptedEmailDto, BatchItemAcceptedDto, BatchItemRefusedDto } from './dto/accepted-email.dto';
 import { AddressObjectDto, SendEmailDto } from './dto/send-email.dto';
 import { BatchItemResult, IntakeService, MAX_BATCH } from './intake.service';
 import { NOT_STORED } from './message.writer';
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY_REFUSED = 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces';
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Repeat a request safely: for 24 hours the same key with the same body returns the original answer and ' +
+    'sends nothing new; with a different body it is a 409. Use one key per message you mean to send, such ' +
+    'as `order-1042-shipped`.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY.source },
+};
+
+const KEY_REUSED = 'This Idempotency-Key was already used with a different request body.';
+const TOO_LARGE = 'request entity too large';
+
 @ApiTags('emails')
-@ApiBearerAuth()
-@ApiExtraModels(AddressObjectDto)
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or an unknown one.' })
-@ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Over API_RATE_LIMIT; see Retry-After.' })
-@ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis is unreachable; nothing was stored.' })
+@ApiExtraModels(AddressObjectDto, BatchItemAcceptedDto, BatchItemRefusedDto)
+@ApiHeader(IDEMPOTENCY_HEADER)
 @Controller('v1/emails')
 export class EmailsController {
   constructor(private readonly intake: IntakeService) {}
-
-  private static readonly IDEMPOTENCY_HEADER = {
-    name: 'Idempotency-Key',
-    required: false,
-    description:
-      'Repeat a request safely: for 24 hours the same key with the same body returns the original answer and ' +
-      'sends nothing new; with a different body it is a 409.',
-    example: 'order-1042-shipped',
-  };
 
   /**
    * Accepts a message for delivery. The answer comes only after the message is stored, so a 202 means
@@ -59,14 +49,22 @@ export class EmailsController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @WhenRedisDown(NOT_STORED)
-  @ApiAcceptedResponse({ type: AcceptedEmailDto, description: 'Stored and queued; `Location` points at the message.' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid input: one line per bad field.' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The sender is not allowed for this API key.' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The Idempotency-Key was used with another body.' })
-  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The body is larger than HTTP_BODY_LIMIT.' })
-  @ApiHeader(EmailsController.IDEMPOTENCY_HEADER)
+  @ApiAcceptedResponse({
+    type: AcceptedEmailDto,
+    description: 'Stored and queued (or scheduled).',
+    headers: { Location: { description: 'The message: `/v1/emails/{id}`.', required: true, schema: { type: 'string' } } },
+  })
+  @ApiError(400, 'Invalid input: one line per bad field.', ['to[0] has an invalid email address "ann@"', 'subject must be a string'])
+  @ApiError(403, 'The sender is not allowed for this API key, or `allowSuppressed` without the admin scope.', [
+    'from ceo@elsewhere.example is not an allowed sender for this API key',
+  ])
+  @ApiError(409, 'The Idempotency-Key was used with another body.', KEY_REUSED)
+  @ApiError(413, 'The body is larger than HTTP_BODY_LIMIT, or a part of it over its own limit.', TOO_LARGE)
+  @ApiError(422, 'A recipient is on the suppression list; nothing was stored.', [
+    'to[0] gone@example.com is on the suppression list (hard_bounce reported by sendgrid); an admin key may send with "allowSuppressed": true',
+  ])
   @ApiBody({ type: SendEmailDto })
-  async send(
+  async sendEmail(
     // Validated by IntakeService.accept, which says why the route skips the global pipe.
     @Body() body: unknown,
     @Caller() caller: Principal,
@@ -87,10 +85,19 @@ export class EmailsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @WhenRedisDown(NOT_STORED)
   @ApiBody({ type: [SendEmailDto], description: `An array of 1 to ${MAX_BATCH} messages.` })
-  @ApiAcceptedResponse({ type: [BatchItemResultDto], description: 'At least one item was accepted.' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No item was valid, or the body is not an array.' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The Idempotency-Key was used with another body.' })
-  @ApiHeader(EmailsController.IDEMPOTENCY_HEADER)
+  @ApiAcceptedResponse({
+    description: 'At least one item was accepted: per item, in order, its new id or why it was refused.',
+    schema: {
+      type: 'array',
+      items: { oneOf: [{ $ref: getSchemaPath(BatchItemAcceptedDto) }, { $ref: getSchemaPath(BatchItemRefusedDto) }] },
+    },
+  })
+  @ApiError(400, `No item was valid, or the body is not an array of 1 to ${MAX_BATCH}.`, ['[0] to has an invalid email address "bob@"'])
+  @ApiError(403, 'A sender is not allowed for this API key, or `allowSuppressed` without the admin scope.', [
+    'from ceo@elsewhere.example is not an allowed sender for this API key',
+  ])
+  @ApiError(409, 'The Idempotency-Key was used with another body.', KEY_REUSED)
+  @ApiError(413, 'The body is larger than HTTP_BODY_LIMIT, or a message over its own limit.', TOO_LARGE)
   async sendBatch(
     @Body() items: unknown,
     @Caller() caller: Principal,
@@ -103,12 +110,10 @@ export class EmailsController {
   }
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
 function checkedKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new BadRequestException(['Idempotency-Key must be 1 to 255 printable ASCII characters without spaces']);
+    throw new BadRequestException([IDEMPOTENCY_KEY_REFUSED]);
   }
   return key;
 }

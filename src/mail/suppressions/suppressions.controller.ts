@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, NotFoundException, Param } from '@nestjs/common';
-import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../../auth/auth.module';
+import { ApiError } from '../../http/api-error.decorator';
 import { WhenRedisDown } from '../../redis/redis.module';
 import { SuppressionDto } from './dto/suppression.dto';
 import { SuppressionStore } from './suppression.store';
@@ -15,7 +16,7 @@ export class SuppressionsController {
   @Get()
   @WhenRedisDown('The suppression list cannot be read while Redis is unreachable; try again.')
   @ApiOkResponse({ type: [SuppressionDto] })
-  list(): Promise<SuppressionDto[]> {
+  listSuppressions(): Promise<SuppressionDto[]> {
     return this.suppressions.all();
   }
 
@@ -24,8 +25,9 @@ export class SuppressionsController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @WhenRedisDown('The address was not removed: the suppression list (Redis) is unreachable; try again.')
   @ApiNoContentResponse({ description: 'Removed.' })
-  @ApiNotFoundResponse({ description: 'The address is not on the list.' })
-  async remove(@Param('email') email: string): Promise<void> {
+  @ApiParam({ name: 'email', description: 'The suppressed address.', schema: { type: 'string', format: 'email' } })
+  @ApiError(404, 'The address is not on the list.', 'gone@example.com is not suppressed')
+  async removeSuppression(@Param('email') email: string): Promise<void> {
     if (!(await this.suppressions.remove(email))) throw new NotFoundException(`${email} is not suppressed`);
   }
 }

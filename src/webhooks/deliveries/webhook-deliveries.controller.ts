@@ -1,8 +1,10 @@
-import { Controller, DefaultValuePipe, Get, ParseIntPipe, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../../auth/auth.module';
+import { ApiError } from '../../http/api-error.decorator';
 import { WhenRedisDown } from '../../redis/redis.module';
 import { WebhookDeliveryStore } from '../webhooks.module';
+import { DEFAULT_DELIVERIES, ListWebhookDeliveriesQueryDto } from './dto/list-webhook-deliveries.query.dto';
 import { WebhookDeliveryDto } from './dto/webhook-delivery.dto';
 
 @ApiTags('webhooks')
@@ -14,9 +16,9 @@ export class WebhookDeliveriesController {
   /** The latest webhook deliveries, newest first, with every attempt. */
   @Get('deliveries')
   @WhenRedisDown('Webhook deliveries cannot be read while Redis is unreachable; try again.')
-  @ApiQuery({ name: 'limit', required: false, example: 50, description: '1 to 500, default 50' })
   @ApiOkResponse({ type: [WebhookDeliveryDto] })
-  list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number): Promise<WebhookDeliveryDto[]> {
-    return this.deliveries.newest(Math.min(Math.max(limit, 1), 500));
+  @ApiError(400, '`limit` is not an integer from 1 to 500.', ['limit must be an integer number'])
+  listWebhookDeliveries(@Query() { limit = DEFAULT_DELIVERIES }: ListWebhookDeliveriesQueryDto): Promise<WebhookDeliveryDto[]> {
+    return this.deliveries.newest(limit);
   }
 }

@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { EMAIL_STATUSES, EVENT_TYPES, EmailStatus, EventType } from '../../messages/messages.module';
 
+@ApiSchema({ name: 'Address' })
 export class AddressDto {
   /** @example "ann@example.com" */
   email: string;
@@ -8,37 +9,46 @@ export class AddressDto {
   name?: string;
 }
 
+@ApiSchema({ name: 'AttachmentInfo' })
 export class AttachmentInfoDto {
   /** @example "invoice-1042.pdf" */
   filename: string;
   /** @example "application/pdf" */
   contentType: string;
   /** Bytes, decoded. @example 48213 */
+  @ApiProperty({ type: 'integer', minimum: 0 })
   size: number;
   /** @example "logo" */
   contentId?: string;
 }
 
+@ApiSchema({ name: 'ErrorDetail' })
 export class ErrorDetailDto {
   /**
    * `transient`: the provider could not send at that moment; `permanent`: it refused the message.
    * @example "transient"
    */
+  @ApiProperty({ enum: ['transient', 'permanent'], enumName: 'FailureType' })
   type: 'transient' | 'permanent';
   /** The provider's own words, without credentials. @example "connect ECONNREFUSED 127.0.0.1:587" */
   message: string;
 }
 
+@ApiSchema({ name: 'Attempt' })
 export class AttemptDto {
   /** @example "outbox" */
   provider: string;
   /** Delivery round the attempt belongs to (1 = first); each round tries the providers in order. @example 1 */
+  @ApiProperty({ type: 'integer', minimum: 1 })
   round: number;
   /** @example "2026-11-23T10:15:30.120Z" */
+  @ApiProperty({ format: 'date-time' })
   startedAt: string;
   /** @example 12 */
+  @ApiProperty({ type: 'integer', minimum: 0 })
   durationMs: number;
   /** @example "sent" */
+  @ApiProperty({ enum: ['sent', 'failed'], enumName: 'AttemptOutcome' })
   outcome: 'sent' | 'failed';
   /** @example "<3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44@example.com>" */
   providerMessageId?: string;
@@ -47,11 +57,13 @@ export class AttemptDto {
   error?: ErrorDetailDto;
 }
 
+@ApiSchema({ name: 'Email' })
 export class EmailDto {
   /** @example "3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44" */
+  @ApiProperty({ format: 'uuid' })
   id: string;
   /** scheduled → queued → sending → sent; failed when no provider could send it; cancelled on request. */
-  @ApiProperty({ enum: EMAIL_STATUSES, example: 'sent' })
+  @ApiProperty({ enum: EMAIL_STATUSES, enumName: 'EmailStatus', example: 'sent' })
   status: EmailStatus;
   from: AddressDto;
   to: AddressDto[];
@@ -61,6 +73,7 @@ export class EmailDto {
   /** @example "Your order has shipped 📦" */
   subject: string;
   /** When a scheduled message is due. @example "2026-11-24T09:00:00.000Z" */
+  @ApiProperty({ format: 'date-time', required: false })
   sendAt?: string;
   /** The attachments, without their bytes. */
   attachments: AttachmentInfoDto[];
@@ -69,8 +82,10 @@ export class EmailDto {
   /** @example { "orderId": "1042" } */
   metadata: Record<string, string>;
   /** @example "2026-11-23T10:15:30.100Z" */
+  @ApiProperty({ format: 'date-time' })
   createdAt: string;
   /** @example "2026-11-23T10:15:30.140Z" */
+  @ApiProperty({ format: 'date-time' })
   updatedAt: string;
   /** The provider that accepted the message. @example "outbox" */
   provider?: string;
@@ -82,10 +97,12 @@ export class EmailDto {
   error?: ErrorDetailDto;
 }
 
+@ApiSchema({ name: 'EmailEvent' })
 export class EmailEventDto {
-  @ApiProperty({ enum: EVENT_TYPES, example: 'attempt_failed' })
+  @ApiProperty({ enum: EVENT_TYPES, enumName: 'EmailEventType', example: 'attempt_failed' })
   type: EventType;
   /** @example "2026-11-23T10:15:30.120Z" */
+  @ApiProperty({ format: 'date-time' })
   at: string;
   /** @example "sendgrid" */
   provider?: string;
@@ -93,6 +110,7 @@ export class EmailEventDto {
   detail?: string;
 }
 
+@ApiSchema({ name: 'EmailList' })
 export class EmailListDto {
   /** Newest first. */
   data: EmailDto[];

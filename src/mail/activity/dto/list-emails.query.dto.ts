@@ -3,45 +3,51 @@ import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { EMAIL_STATUSES, EmailStatus } from '../../messages/messages.module';
 
-/** Filters for listing messages; all optional, combined with AND. */
+/**
+ * Filters for listing messages; all optional, combined with AND. No filter has an example in the document:
+ * Swagger UI fills a parameter's example in, and "Try it out" would then list only what matches them all.
+ */
 export class ListEmailsQueryDto {
-  @ApiPropertyOptional({ enum: EMAIL_STATUSES, example: 'failed' })
+  @ApiPropertyOptional({ enum: EMAIL_STATUSES, enumName: 'EmailStatus' })
   @IsOptional()
   @IsIn(EMAIL_STATUSES)
   status?: EmailStatus;
 
-  /** Messages carrying this tag. @example "order-shipped" */
+  /** Messages carrying this tag, e.g. `order-shipped`. */
   @IsOptional()
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'tag must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
   tag?: string;
 
-  /** Messages with this address among to, cc or bcc. @example "ann@example.com" */
+  /** Messages with this address among to, cc or bcc. */
   @IsOptional()
   @IsEmail({ allow_utf8_local_part: true })
   to?: string;
 
-  /** Messages from this sender address. @example "shop@example.com" */
+  /** Messages from this sender address. */
   @IsOptional()
   @IsEmail({ allow_utf8_local_part: true })
   from?: string;
 
-  /** Messages whose subject contains these words (whole words; the last may be a prefix). @example "order shipped" */
+  /** Messages whose subject contains these words (whole words; the last may be a prefix), e.g. `order ship`. */
   @IsOptional()
   @IsString()
   @Length(1, 200)
   subject?: string;
 
-  /** Created at or after this time. @example "2026-11-01T00:00:00Z" */
+  /** Created at or after this time, e.g. `2026-11-01T00:00:00Z`. */
+  @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsISO8601({ strict: true })
   since?: string;
 
-  /** Created at or before this time. @example "2026-11-30T23:59:59Z" */
+  /** Created at or before this time. */
+  @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsISO8601({ strict: true })
   until?: string;
 
-  /** Page size, 1 to 100. @example 20 */
+  /** Page size. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @Max(100)

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
@@ -22,6 +22,7 @@ import { IsStringMap } from '../validation/is-string-map.validator';
 import { IsWithinDays } from '../validation/is-within-days.validator';
 
 /** An address with an optional display name. */
+@ApiSchema({ name: 'AddressObject' })
 export class AddressObjectDto {
   /** @example "ann@example.com" */
   email: string;
@@ -42,6 +43,7 @@ const ADDRESS_LIST = { oneOf: [...ADDRESS.oneOf, { type: 'array', items: ADDRESS
 const TAG = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** A file sent with the message; with a contentId, an inline part the html shows as `cid:<contentId>`. */
+@ApiSchema({ name: 'Attachment' })
 export class AttachmentDto {
   /**
    * Shown to the recipient; no line breaks, slashes or control characters.
@@ -85,6 +87,7 @@ export class AttachmentDto {
  * One message to send. Addresses take any of three forms: `"ann@example.com"`,
  * `"Ann <ann@example.com>"` or `{ "email": "ann@example.com", "name": "Ann" }`.
  */
+@ApiSchema({ name: 'SendEmailRequest' })
 export class SendEmailDto {
   /** Sender. Optional when the server has MAIL_DEFAULT_FROM configured. */
   @ApiPropertyOptional({ ...ADDRESS, example: 'Acme <app@example.com>' })

@@ -1,0 +1,121 @@
+import { useTestApp } from './support/test-app';
+
+interface Operation {
+  operationId: string;
+  security?: object[];
+  parameters?: { name: string; example?: unknown; examples?: unknown; schema?: { example?: unknown } }[];
+  responses: Record<string, { content?: Record<string, { example?: { statusCode?: number } }> }>;
+}
+
+interface Document {
+  security: object[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, object>; securitySchemes: Record<string, object> };
+}
+
+const operations = (document: Document) =>
+  Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, ...operation })),
+  );
+
+/** Every `enum` under `value`, with where it is. */
+function enumsIn(value: unknown, at: string): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const own = 'enum' in value ? [at] : [];
+  return [...own, ...Object.entries(value).flatMap(([key, child]) => enumsIn(child, `${at}/${key}`))];
+}
+
+describe('the API document', () => {
+  const running = useTestApp();
+  let document: Document;
+
+  beforeAll(async () => {
+    document = (await running.app.http.get('/docs-json').expect(200)).body as Document;
+  });
+
+  it('names each operation as a client would', () => {
+    expect(Object.fromEntries(operations(document).map(({ route, operationId }) => [route, operationId]))).toEqual({
+      'POST /v1/emails': 'sendEmail',
+      'GET /v1/emails': 'listEmails',
+      'POST /v1/emails/batch': 'sendBatch',
+      'GET /v1/emails/{id}': 'getEmail',
+      'GET /v1/emails/{id}/events': 'listEmailEvents',
+      'POST /v1/emails/{id}/cancel': 'cancelEmail',
+      'GET /v1/suppressions': 'listSuppressions',
+      'DELETE /v1/suppressions/{email}': 'removeSuppression',
+      'POST /v1/inbound/sendgrid': 'receiveSendGridEvents',
+      'POST /v1/inbound/mailgun': 'receiveMailgunEvent',
+      'GET /v1/providers': 'listProviders',
+      'POST /v1/providers/{name}/disable': 'disableProvider',
+      'POST /v1/providers/{name}/enable': 'enableProvider',
+      'GET /v1/webhooks/deliveries': 'listWebhookDeliveries',
+      'GET /health/live': 'checkLiveness',
+      'GET /health/ready': 'checkReadiness',
+    });
+  });
+
+  it('asks every operation for an opaque bearer key except the public ones, which say they need none', () => {
+    expect(document.security).toEqual([{ bearer: [] }]);
+    expect(document.components.securitySchemes.bearer).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      description: expect.any(String),
+    });
+    const publicRoutes = operations(document).filter(({ security }) => security !== undefined);
+    expect(publicRoutes.map(({ route, security }) => [route, security])).toEqual([
+      ['POST /v1/inbound/sendgrid', []],
+      ['POST /v1/inbound/mailgun', []],
+      ['GET /health/live', []],
+      ['GET /health/ready', []],
+    ]);
+  });
+
+  it('gives no parameter an example, so that "Try it out" sends no filter and no Idempotency-Key unless one is typed', () => {
+    const withExamples = operations(document).flatMap(({ route, parameters = [] }) =>
+      parameters.filter((parameter) => 'example' in parameter || 'examples' in parameter || 'example' in (parameter.schema ?? {})).map(({ name }) => `${route} ${name}`),
+    );
+    expect(withExamples).toEqual([]);
+    const idempotencyKey = operations(document)
+      .find(({ operationId }) => operationId === 'sendEmail')!
+      .parameters!.find(({ name }) => name === 'Idempotency-Key');
+    expect(idempotencyKey?.schema).toEqual({ type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]{1,255}$' });
+  });
+
+  it('shows each error status its own example, with that status in it', () => {
+    const examples = operations(document).flatMap(({ route, responses }) =>
+      Object.entries(responses)
+        .filter(([status]) => /^[45]/.test(status))
+        .map(([status, response]) => ({ route, status, example: response.content?.['application/json']?.example?.statusCode })),
+    );
+    expect(examples.length).toBeGreaterThan(60);
+    // A probe's 503 is its report of the checks, not the error body.
+    const errorBodies = examples.filter(({ route, status }) => !(route === 'GET /health/ready' && status === '503'));
+    for (const { route, status, example } of errorBodies) {
+      expect({ route, status, example }).toEqual({ route, status, example: Number(status) });
+    }
+  });
+
+  it('defines each enum once, by name, for generated clients to share', () => {
+    expect(enumsIn(document.paths, '#/paths')).toEqual([]);
+    const schemas = document.components.schemas;
+    const inline = Object.entries(schemas).flatMap(([name, schema]) => enumsIn((schema as { properties?: object }).properties, name));
+    expect(inline).toEqual([]);
+    for (const name of ['EmailStatus', 'EmailEventType', 'AttemptOutcome', 'BreakerState', 'SuppressionReason', 'WebhookDeliveryStatus']) {
+      expect(schemas[name]).toMatchObject({ type: 'string', enum: expect.any(Array) });
+    }
+  });
+});
+
+describe('what the document declares of input, the server holds to', () => {
+  const running = useTestApp();
+
+  it.each(['abc', '0', '501', '2.5'])('refuses webhook deliveries with limit=%s, naming the field', async (limit) => {
+    const { body } = await running.app.http.get(`/v1/webhooks/deliveries?limit=${limit}`).expect(400);
+    expect(body.message).toEqual([expect.stringMatching(/^limit /)]);
+  });
+
+  it('answers a malformed message id with a 400 that names the field', async () => {
+    const { body } = await running.app.http.post('/v1/emails/not-an-id/cancel').expect(400);
+    expect(body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['id must be a UUID'] });
+  });
+});
