@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADER, verifyWebhookSignature } from '../src/webhooks/webhooks.module';
+import { MAILROUTE_SIGNATURE_HEADER, verifyMailrouteSignature } from '../src/webhooks/webhooks.module';
 import { pollUntil } from './support/poll';
 import { loggedLines } from './support/secret-watch';
 import { ThrowawayRedis } from './support/redis';
@@ -34,9 +34,9 @@ describe('webhooks', () => {
       data: { emailId: body.id, type: 'sent', provider: 'outbox', at: expect.any(String) },
     });
     for (const call of receiver.received) {
-      const header = call.headers[SIGNATURE_HEADER.toLowerCase()] as string;
-      expect(verifyWebhookSignature(call.body, header, WEBHOOK_SECRET)).toBe(true);
-      expect(verifyWebhookSignature(call.body.replace('"type"', '"kind"'), header, WEBHOOK_SECRET)).toBe(false);
+      const header = call.headers[MAILROUTE_SIGNATURE_HEADER.toLowerCase()] as string;
+      expect(verifyMailrouteSignature(call.body, header, WEBHOOK_SECRET)).toBe(true);
+      expect(verifyMailrouteSignature(call.body.replace('"type"', '"kind"'), header, WEBHOOK_SECRET)).toBe(false);
     }
   });
 

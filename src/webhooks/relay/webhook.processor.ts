@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { AppConfig } from '../../config/config.module';
-import { SIGNATURE_HEADER, WEBHOOK_QUEUE, WebhookDeliveryStore, WebhookJob, sign } from '../webhooks.module';
+import { MAILROUTE_SIGNATURE_HEADER, WEBHOOK_QUEUE, WebhookDeliveryStore, WebhookJob, signMailroute } from '../webhooks.module';
 
 /** Receivers get this long to answer each delivery. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -39,7 +39,7 @@ export class WebhookProcessor implements OnModuleInit {
     const at = new Date().toISOString();
     const answer = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(delivery.payload, secret) },
+      headers: { 'content-type': 'application/json', [MAILROUTE_SIGNATURE_HEADER]: signMailroute(delivery.payload, secret) },
       body: delivery.payload,
       redirect: 'manual',
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),

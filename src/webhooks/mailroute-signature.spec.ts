@@ -1,9 +1,9 @@
-import { sign, verify } from './webhook-signature';
+import { sign, verify } from './mailroute-signature';
 
 const secret = 'whsec_0123456789abcdef';
 const body = JSON.stringify({ type: 'email.sent', data: { emailId: 'x' } });
 
-describe('webhook signatures', () => {
+describe('the deprecated Mailroute-Signature', () => {
   it('verify what was signed', () => {
     expect(verify(body, sign(body, secret), secret)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const SIGNATURE_HEADER = 'Mailroute-Signature';
+export const MAILROUTE_SIGNATURE_HEADER = 'Mailroute-Signature';
 /** How old a signed delivery may be when it is verified: protects receivers from replays. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
@@ -9,10 +9,7 @@ export function sign(body: string, secret: string, timestamp = Math.floor(Date.n
   return `t=${timestamp},v1=${hmac(`${timestamp}.${body}`, secret)}`;
 }
 
-/**
- * What a receiver runs on each delivery (README has the same code to copy): true when `header` signs
- * exactly `body` with `secret` and is recent.
- */
+/** What a receiver runs on each delivery: true when `header` signs exactly `body` with `secret` and is recent. */
 export function verify(body: string, header: string, secret: string, now = Math.floor(Date.now() / 1000)): boolean {
   const parts = new Map(header.split(',').map((part) => part.split('=', 2) as [string, string]));
   const timestamp = Number(parts.get('t'));
