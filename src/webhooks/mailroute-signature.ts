@@ -1,5 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/**
+ * mailroute's own signature, from before it signed per Standard Webhooks (webhook-signature.ts). Deprecated:
+ * still sent, unchanged and keyed with WEBHOOK_SECRET as configured whatever its form, so that receivers
+ * built on it keep verifying; it goes in the next minor version.
+ */
 export const MAILROUTE_SIGNATURE_HEADER = 'Mailroute-Signature';
 /** How old a signed delivery may be when it is verified: protects receivers from replays. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
