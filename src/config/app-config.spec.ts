@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withCwd } from '../../test/support/processes';
+import { newWebhookSecret } from '../../test/support/webhook-secret';
 import { ConfigurationError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -132,6 +133,43 @@ describe('loadConfig', () => {
     ])('names API_KEYS for %s, without repeating the value', (_case, value) => {
       expect(() => loadConfig({ API_KEYS: value })).toThrow(/API_KEYS must be/);
       expect(() => loadConfig({ API_KEYS: value })).not.toThrow(/mr_secret/);
+    });
+
+    describe('WEBHOOK_SECRET', () => {
+      const WEBHOOK_URL = 'https://hooks.example.com/mailroute';
+      const whsec = (bytes: number) => `whsec_${Buffer.alloc(bytes, 7).toString('base64')}`;
+      const signingKeyOf = (secret: string) => Buffer.from(loadConfig({ WEBHOOK_URL, WEBHOOK_SECRET: secret }).webhooks!.signingKey);
+
+      it('takes a whsec_ secret as the base64 of its key, from 24 to 64 bytes', () => {
+        expect(signingKeyOf(whsec(24))).toEqual(Buffer.alloc(24, 7));
+        expect(signingKeyOf(whsec(64))).toEqual(Buffer.alloc(64, 7));
+      });
+
+      it('takes a plain secret of 16+ characters as its UTF-8 bytes, keeping it as given for the deprecated header', () => {
+        const plain = 'plain-sécret-0123456789';
+        expect(signingKeyOf(plain)).toEqual(Buffer.from(plain, 'utf8'));
+        expect(loadConfig({ WEBHOOK_URL, WEBHOOK_SECRET: plain }).webhooks!.secret).toBe(plain);
+      });
+
+      it.each([
+        ['a plain secret under 16 characters', 'fifteen-chars-x', /WEBHOOK_SECRET must be at least 16 characters, or a whsec_ secret/],
+        ['a whsec_ key of 23 bytes', whsec(23), /WEBHOOK_SECRET is a whsec_ key of 23 bytes; Standard Webhooks keys are 24 to 64 bytes/],
+        ['a whsec_ key of 65 bytes', whsec(65), /WEBHOOK_SECRET is a whsec_ key of 65 bytes/],
+        ['whsec_ and base64url', `whsec_${Buffer.alloc(32, 0xfb).toString('base64url')}`, /WEBHOOK_SECRET starts with whsec_ but the rest is not padded base64/],
+        ['whsec_ and unpadded base64', whsec(32).replace(/=+$/, ''), /WEBHOOK_SECRET starts with whsec_ but the rest is not padded base64/],
+        ['whsec_ and not base64 at all', 'whsec_test-0123456789abcdef', /WEBHOOK_SECRET starts with whsec_ but the rest is not padded base64/],
+      ])('stops naming WEBHOOK_SECRET for %s, without repeating the value', (_case, secret, message) => {
+        const refusal = () => loadConfig({ WEBHOOK_URL, WEBHOOK_SECRET: secret });
+        expect(refusal).toThrow(ConfigurationError);
+        expect(refusal).toThrow(message);
+        expect(refusal).not.toThrow(secret.slice('whsec_'.length));
+      });
+
+      it('accepts what `npm run webhook:secret` prints', () => {
+        const printed = newWebhookSecret();
+        expect(printed).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+        expect(signingKeyOf(printed)).toHaveLength(32);
+      });
     });
 
     it('reads secrets from *_FILE variables', () => {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EnvironmentSchema } from './environment.schema';
+import { webhookSigningKey } from './webhook-secret';
 
 const DEFAULT_POSTGRES_DATA_DIR = './data/postgres';
 const SHARED_DATA_ROOT = '/var/lib/mailroute';
@@ -107,8 +108,11 @@ export class AppConfig {
     smtp?: { url: string; poolSize: number };
   };
   readonly shutdownTimeoutMs: number;
-  /** Undefined when no WEBHOOK_URL is set: no status change is posted anywhere. */
-  readonly webhooks?: { url: string; secret: string; retryBaseMs: number };
+  /**
+   * Undefined when no WEBHOOK_URL is set: no status change is posted anywhere. `secret` is WEBHOOK_SECRET as
+   * configured (the deprecated Mailroute-Signature's key); `signingKey` the Standard Webhooks key it stands for.
+   */
+  readonly webhooks?: { url: string; secret: string; signingKey: Uint8Array; retryBaseMs: number };
   /** Keys that prove a provider's event webhook came from the provider; unset: that endpoint is off. */
   readonly inbound: { sendgridPublicKey?: string; mailgunSigningKey?: string };
   readonly security: {
@@ -201,7 +205,12 @@ export class AppConfig {
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.webhooks = env.WEBHOOK_URL
-      ? { url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET!, retryBaseMs: env.WEBHOOK_RETRY_BASE_MS }
+      ? {
+          url: env.WEBHOOK_URL,
+          secret: env.WEBHOOK_SECRET!,
+          signingKey: webhookSigningKey(env.WEBHOOK_SECRET!),
+          retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+        }
       : undefined;
     this.inbound = {
       sendgridPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY?.replace(/\s+/g, ''),

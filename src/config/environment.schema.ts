@@ -11,6 +11,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { IsWebhookSecret } from './is-webhook-secret.validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -309,9 +310,9 @@ export class EnvironmentSchema {
   @Matches(/^https?:\/\/\S+$/, { message: 'WEBHOOK_URL must be an http:// or https:// URL' })
   WEBHOOK_URL?: string;
 
+  /** `whsec_<base64 key>` (Standard Webhooks), or a plain secret of 16+ characters (see webhook-secret.ts). */
   @IsOptional()
-  @MinLength(16, { message: 'WEBHOOK_SECRET must be at least 16 characters' })
-  @IsString()
+  @IsWebhookSecret()
   WEBHOOK_SECRET?: string;
 
   @Transform(toInt)

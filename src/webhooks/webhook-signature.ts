@@ -1,26 +1,30 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { MAILROUTE_SIGNATURE_HEADER, sign as signMailroute } from './mailroute-signature';
 
-export const SIGNATURE_HEADER = 'Mailroute-Signature';
-/** How old a signed delivery may be when it is verified: protects receivers from replays. */
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
-
-/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the scheme Stripe made familiar. */
-export function sign(body: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): string {
-  return `t=${timestamp},v1=${hmac(`${timestamp}.${body}`, secret)}`;
+/** WEBHOOK_SECRET as configured, and the key it stands for (AppConfig's `webhooks` has both). */
+export interface WebhookSecret {
+  secret: string;
+  signingKey: Uint8Array;
 }
 
 /**
- * What a receiver runs on each delivery (README has the same code to copy): true when `header` signs
- * exactly `body` with `secret` and is recent.
+ * The headers that sign one attempt at a delivery, per Standard Webhooks, so that a receiver verifies it
+ * with any of that project's libraries. `webhook-id` is the delivery's id (the payload's `id` too), the
+ * same on every retry: it is what receivers drop repeats by. The deprecated Mailroute-Signature goes
+ * along, with the same timestamp, until its removal.
  */
-export function verify(body: string, header: string, secret: string, now = Math.floor(Date.now() / 1000)): boolean {
-  const parts = new Map(header.split(',').map((part) => part.split('=', 2) as [string, string]));
-  const timestamp = Number(parts.get('t'));
-  const signature = parts.get('v1') ?? '';
-  if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
-  const expected = Buffer.from(hmac(`${timestamp}.${body}`, secret), 'hex');
-  const given = Buffer.from(signature, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+export function signedHeaders(
+  delivery: { id: string; payload: string },
+  { secret, signingKey }: WebhookSecret,
+  at = new Date(),
+): Record<string, string> {
+  const timestamp = Math.floor(at.getTime() / 1000);
+  return {
+    'webhook-id': delivery.id,
+    'webhook-timestamp': String(timestamp),
+    // 'raw': the key is given as bytes. A string in raw format would be read one byte per UTF-16 unit,
+    // not as UTF-8, and without it the library takes the string for whsec_ base64.
+    'webhook-signature': new Webhook(signingKey, { format: 'raw' }).sign(delivery.id, at, delivery.payload),
+    [MAILROUTE_SIGNATURE_HEADER]: signMailroute(delivery.payload, secret, timestamp),
+  };
 }
-
-const hmac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest('hex');

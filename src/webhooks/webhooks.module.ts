@@ -3,7 +3,8 @@ import { queueLifecycle } from '../common/queue-lifecycle';
 import { WebhookDeliveryStore } from './webhook-delivery.store';
 import { WEBHOOK_QUEUE, WEBHOOK_QUEUE_REGISTRATION } from './webhook.queue';
 
-export { verify as verifyWebhookSignature, SIGNATURE_HEADER, sign } from './webhook-signature';
+export { MAILROUTE_SIGNATURE_HEADER, verify as verifyMailrouteSignature } from './mailroute-signature';
+export { signedHeaders } from './webhook-signature';
 export { WEBHOOK_QUEUE, WebhookJob } from './webhook.queue';
 export { WebhookDelivery, WebhookDeliveryStore } from './webhook-delivery.store';
 

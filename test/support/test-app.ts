@@ -33,6 +33,8 @@ function watchConfiguredSecrets(config: AppConfig): void {
     sentinel?.password,
     databaseUrl && decodeURIComponent(new URL(databaseUrl).password),
     config.webhooks?.secret,
+    // The key itself, in the base64 a whsec_ secret carries it in (for a plain secret, the receiver's form).
+    config.webhooks && Buffer.from(config.webhooks.signingKey).toString('base64'),
   ].forEach((secret) => secret && watchSecret(secret));
 }
 

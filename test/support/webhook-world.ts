@@ -1,8 +1,10 @@
 import { ThrowawayRedis } from './redis';
 import { TestApp } from './test-app';
 import { WebhookReceiver } from './webhook-receiver';
+import { newWebhookSecret } from './webhook-secret';
 
-export const WEBHOOK_SECRET = 'whsec_test-0123456789abcdef';
+/** The worlds' secret is what operators configure: one that `npm run webhook:secret` printed. */
+export const WEBHOOK_SECRET = newWebhookSecret();
 
 export interface WebhookWorld {
   redis: ThrowawayRedis;

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { AppConfig } from '../../config/config.module';
-import { SIGNATURE_HEADER, WEBHOOK_QUEUE, WebhookDeliveryStore, WebhookJob, sign } from '../webhooks.module';
+import { WEBHOOK_QUEUE, WebhookDeliveryStore, WebhookJob, signedHeaders } from '../webhooks.module';
 
 /** Receivers get this long to answer each delivery. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -10,7 +10,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 
 /**
- * Posts each delivery, signed; a non-2xx answer or no answer throws, and Bull retries with backoff.
+ * Posts each delivery, signed (webhook-signature.ts); a non-2xx answer or no answer throws, and Bull retries with backoff.
  * Redirects are not followed: the signed payload goes to WEBHOOK_URL and nowhere else, whatever the
  * receiver answers. A 3xx fails the delivery at once: the same URL would only redirect again, and the
  * operator has to fix WEBHOOK_URL.
@@ -33,13 +33,13 @@ export class WebhookProcessor implements OnModuleInit {
   }
 
   async deliver(job: Job<WebhookJob>): Promise<void> {
-    const { url, secret } = this.config.webhooks!;
+    const webhooks = this.config.webhooks!;
     const delivery = await this.deliveries.find(job.data.deliveryId);
     if (!delivery || delivery.status !== 'pending') return;
     const at = new Date().toISOString();
-    const answer = await fetch(url, {
+    const answer = await fetch(webhooks.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(delivery.payload, secret) },
+      headers: { 'content-type': 'application/json', ...signedHeaders(delivery, webhooks) },
       body: delivery.payload,
       redirect: 'manual',
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
