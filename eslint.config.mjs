@@ -79,7 +79,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['test/**/*.ts', 'src/**/*.spec.ts'],
+    files: ['test/**/*.ts', 'src/**/*.spec.ts', 'clients/*/src/**/*.spec.ts'],
     rules: {
       // supertest bodies, JSON.parse results and jest's asymmetric matchers are `any` by their types.
       '@typescript-eslint/no-unsafe-argument': 'off',

@@ -1,6 +1,6 @@
-// Unit tests live beside the code (*.spec.ts); end-to-end tests in test/ (*.e2e-spec.ts) run the real
-// application against throwaway Redis servers and one PostgreSQL server per run, with a database per
-// test Redis on it (test/support/postgres.global-setup.ts). The Swagger plugin runs here too, so /docs
+// Unit tests live beside the code (*.spec.ts), the clients' under clients/ too; end-to-end tests in test/
+// (*.e2e-spec.ts) run the real application against throwaway Redis servers and one PostgreSQL server per
+// run, with a database per test Redis on it (test/support/postgres.global-setup.ts). The Swagger plugin runs here too, so /docs
 // in tests is the document users get.
 const transform = {
   '^.+\\.ts$': [
@@ -12,7 +12,7 @@ const common = { rootDir: __dirname, moduleFileExtensions: ['js', 'json', 'ts'],
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/clients/*/src/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',

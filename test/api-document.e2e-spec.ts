@@ -1,4 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { useTestApp } from './support/test-app';
+
+const ROOT = join(__dirname, '..');
+const OPENAPI_TYPESCRIPT = join(ROOT, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
+
+/** The openapi-typescript command of package.json's client:generate, writing to `output` instead. */
+function clientGeneration(output: string): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const command = scripts['client:generate'].split(' && ').find((part) => part.startsWith('openapi-typescript '))!;
+  const args = command.split(' ').slice(1);
+  args[args.indexOf('--output') + 1] = output;
+  return args;
+}
 
 interface Operation {
   operationId: string;
@@ -117,5 +133,27 @@ describe('what the document declares of input, the server holds to', () => {
   it('answers a malformed message id with a 400 that names the field', async () => {
     const { body } = await running.app.http.post('/v1/emails/not-an-id/cancel').expect(400);
     expect(body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['id must be a UUID'] });
+  });
+});
+
+describe('the TypeScript client (clients/typescript)', () => {
+  const running = useTestApp();
+  const CLIENT = join(ROOT, 'clients', 'typescript');
+
+  it('was generated from the document the service serves (`npm run client:generate` after an API change)', async () => {
+    const served = (await running.app.http.get('/docs-json').expect(200)).body as object;
+    expect(JSON.parse(readFileSync(join(CLIENT, 'openapi.json'), 'utf8'))).toEqual(served);
+  });
+
+  it('has the types openapi-typescript makes of that document', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailroute-client-'));
+    try {
+      const generated = join(dir, 'schema.ts');
+      const generation = spawnSync(process.execPath, [OPENAPI_TYPESCRIPT, ...clientGeneration(generated)], { cwd: ROOT, encoding: 'utf8' });
+      expect(generation.status).toBe(0);
+      expect(readFileSync(join(CLIENT, 'src', 'schema.ts'), 'utf8')).toBe(readFileSync(generated, 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
