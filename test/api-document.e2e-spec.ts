@@ -157,3 +157,17 @@ describe('the TypeScript client (clients/typescript)', () => {
     }
   });
 });
+
+describe('the request examples Swagger UI fills in for "Try it out"', () => {
+  const running = useTestApp();
+
+  it.each(['/v1/emails', '/v1/emails/batch'])('are accepted as they are: %s', async (path) => {
+    const { body: document } = await running.app.http.get('/docs-json').expect(200);
+    const examples = Object.values(document.paths[path].post.requestBody.content['application/json'].examples as Record<string, { value: unknown }>);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const { value } of examples) {
+      const { body } = await running.app.http.post(path).send(value as object).expect(202);
+      for (const result of [body].flat()) expect(result).toMatchObject({ id: expect.any(String), status: 'queued' });
+    }
+  });
+});

@@ -32,6 +32,19 @@ const IDEMPOTENCY_HEADER = {
   schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY.source },
 };
 
+/**
+ * What Swagger UI pre-fills for "Try it out": a message the service accepts as it is (the fields' own
+ * examples together would schedule it for a date long past).
+ */
+const MESSAGE = {
+  from: 'Acme <app@example.com>',
+  to: ['ann@example.com'],
+  subject: 'Your order has shipped',
+  text: 'Hello Ann, your order is on its way.',
+  tags: ['order-shipped'],
+  metadata: { orderId: '1042' },
+};
+
 const KEY_REUSED = 'This Idempotency-Key was already used with a different request body.';
 const TOO_LARGE = 'request entity too large';
 
@@ -63,7 +76,7 @@ export class EmailsController {
   @ApiError(422, 'A recipient is on the suppression list; nothing was stored.', [
     'to[0] gone@example.com is on the suppression list (hard_bounce reported by sendgrid); an admin key may send with "allowSuppressed": true',
   ])
-  @ApiBody({ type: SendEmailDto })
+  @ApiBody({ type: SendEmailDto, examples: { message: { summary: 'A message', value: MESSAGE } } })
   async sendEmail(
     // Validated by IntakeService.accept, which says why the route skips the global pipe.
     @Body() body: unknown,
@@ -84,7 +97,11 @@ export class EmailsController {
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
   @WhenRedisDown(NOT_STORED)
-  @ApiBody({ type: [SendEmailDto], description: `An array of 1 to ${MAX_BATCH} messages.` })
+  @ApiBody({
+    type: [SendEmailDto],
+    description: `An array of 1 to ${MAX_BATCH} messages.`,
+    examples: { messages: { summary: 'Two messages', value: [MESSAGE, { ...MESSAGE, to: ['bob@example.com'] }] } },
+  })
   @ApiAcceptedResponse({
     description: 'At least one item was accepted: per item, in order, its new id or why it was refused.',
     schema: {
