@@ -5,7 +5,7 @@ import { REQUEST_ID_HEADER, isQuietPath } from '../logging/logging.module';
 import { errorResponse, rateLimitHeaders } from './api-error.decorator';
 import { ErrorResponseDto } from './error-response.dto';
 
-export const BEARER = 'bearer';
+const BEARER = 'bearer';
 
 const TAGS: [string, string][] = [
   ['emails', 'Send messages, follow them and cancel scheduled ones.'],
@@ -49,6 +49,7 @@ function withCommonParts(document: OpenAPIObject): OpenAPIObject {
       // @Public() marks its routes with an empty requirement; the document says "no key" as `security: []`.
       if (operation.security?.length === 1 && Object.keys(operation.security[0]).length === 0) operation.security = [];
       else withKeyAnswers(operation);
+      // Probes get neither a log line nor its id (request-log.ts).
       if (isQuietPath(route)) continue;
       for (const response of responsesOf(operation)) {
         if (!('$ref' in response)) response.headers = { ...response.headers, [REQUEST_ID_HEADER]: REQUEST_ID };
