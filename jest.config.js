@@ -2,13 +2,27 @@
 // (*.e2e-spec.ts) run the real application against throwaway Redis servers and one PostgreSQL server per
 // run, with a database per test Redis on it (test/support/postgres.global-setup.ts). The Swagger plugin runs here too, so /docs
 // in tests is the document users get.
+// openapi-backend, the API contract test's validator, requires @apidevtools/json-schema-ref-parser, which
+// ships as ES modules only: Jest's CommonJS runtime can load it once ts-jest has compiled it to CommonJS
+// (Jest loads ES modules from require() only on Node 24.9 and later).
+const ESM_ONLY = ['@apidevtools/json-schema-ref-parser'];
 const transform = {
   '^.+\\.ts$': [
     'ts-jest',
     { tsconfig: 'tsconfig.json', astTransformers: { before: ['<rootDir>/test/support/swagger-plugin.js'] } },
   ],
+  [`/node_modules/(?:${ESM_ONLY.join('|')})/.+\\.js$`]: [
+    'ts-jest',
+    { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true } },
+  ],
 };
-const common = { rootDir: __dirname, moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'node', transform };
+const common = {
+  rootDir: __dirname,
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testEnvironment: 'node',
+  transform,
+  transformIgnorePatterns: [`/node_modules/(?!(?:${ESM_ONLY.join('|')})/)`],
+};
 
 module.exports = {
   projects: [

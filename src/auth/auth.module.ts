@@ -30,7 +30,10 @@ export { isAllowedSender } from './sender-policy';
         return {
           throttlers: [
             { ttl: windowMs, limit },
-            { name: INBOUND_THROTTLER, ttl: windowMs, limit: inboundLimit },
+            // Without window headers on its answers: @nestjs/throttler would name them after the throttler
+            // (X-RateLimit-Limit-inbound, Retry-After-inbound), which the API document does not have; its
+            // 429 has the plain ones (ApiThrottlerGuard.throwThrottlingException).
+            { name: INBOUND_THROTTLER, ttl: windowMs, limit: inboundLimit, setHeaders: false },
           ],
           storage: new ThrottlerRedisStorage(redis.client),
         };

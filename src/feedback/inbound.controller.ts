@@ -10,7 +10,7 @@ import {
   RawBodyRequest,
   Req,
 } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ProviderWebhook, Public, TOO_MANY } from '../auth/auth.module';
 import { AppConfig } from '../config/config.module';
@@ -73,6 +73,18 @@ export class InboundController {
   @HttpCode(HttpStatus.OK)
   @WhenRedisDown('The events were not recorded: Redis is unreachable; send them again.')
   @ApiBody({ type: [SendGridEventDto] })
+  @ApiHeader({
+    name: 'X-Twilio-Email-Event-Webhook-Signature',
+    required: true,
+    description: "SendGrid's ECDSA signature (base64) of the timestamp header followed by the raw body.",
+    schema: { type: 'string' },
+  })
+  @ApiHeader({
+    name: 'X-Twilio-Email-Event-Webhook-Timestamp',
+    required: true,
+    description: `Seconds since 1970, covered by the signature; refused when not within ${FRESHNESS_SECONDS / 60} minutes of now.`,
+    schema: { type: 'string' },
+  })
   @ApiError(404, 'SENDGRID_WEBHOOK_PUBLIC_KEY is not configured.', SENDGRID_OFF)
   async receiveSendGridEvents(
     @Req() request: RawBodyRequest<Request>,

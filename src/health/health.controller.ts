@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/auth.module';
-import { ApiError } from '../http/api-error.decorator';
+import { ApiError, RETRY_AFTER } from '../http/api-error.decorator';
 import { HealthReportDto } from './dto/health-report.dto';
 import { HistoryHealthIndicator } from './history.health';
 import { ProvidersHealthIndicator } from './providers.health';
@@ -57,6 +57,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({
     type: HealthReportDto,
     description: 'Redis is unreachable, no provider can send, or the process is stopping.',
+    headers: RETRY_AFTER,
     example: { status: 'error', info: STILL_UP, error: REDIS_DOWN, details: { ...STILL_UP, ...REDIS_DOWN } },
   })
   checkReadiness(): Promise<HealthCheckResult> {

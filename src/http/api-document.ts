@@ -59,13 +59,18 @@ function withCommonParts(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/** Every route that needs a key counts its caller's requests, and refuses a missing key or too many. */
+/**
+ * Every route that needs a key counts its caller's requests, and refuses a missing key or too many. A
+ * counted request's answer tells the window, whatever its status (see rateLimitHeaders): not the 401,
+ * which always comes before the count, and the 429 declares the headers as always there.
+ */
 function withKeyAnswers(operation: OperationObject): void {
-  for (const [status, response] of Object.entries(operation.responses) as [string, Response][]) {
-    if (status.startsWith('2') && !('$ref' in response)) response.headers = { ...response.headers, ...rateLimitHeaders(false) };
-  }
   operation.responses[401] ??= errorResponse(401, 'No API key, or an unknown one.', UNAUTHORIZED);
   operation.responses[429] ??= errorResponse(429, 'Over API_RATE_LIMIT; see Retry-After.', TOO_MANY);
+  for (const [status, response] of Object.entries(operation.responses) as [string, Response][]) {
+    if (status === '401' || status === '429' || '$ref' in response) continue;
+    response.headers = { ...response.headers, ...rateLimitHeaders(false) };
+  }
 }
 
 type Response = ResponseObject | ReferenceObject;

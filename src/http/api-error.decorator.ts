@@ -17,13 +17,16 @@ const REASONS: Record<ErrorStatus, string> = {
   503: 'Service Unavailable',
 };
 
-const RETRY_AFTER: HeadersObject = {
+/** Every 503 carries it (ServiceUnavailableFilter), a probe's too, and every 429. */
+export const RETRY_AFTER: HeadersObject = {
   'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'integer', minimum: 0 } },
 };
 
 /**
- * The caller's rate-limit window. A refusal always has them; other answers of a key route have them
- * unless the limit is off (API_RATE_LIMIT=0).
+ * The caller's rate-limit window. A refusal (429) always has them. Any other answer of a key route has
+ * them once the request was counted: not one refused before the count (no key, a key without the
+ * scope, a body over HTTP_BODY_LIMIT, a count Redis could not take), nor with the limit off
+ * (API_RATE_LIMIT=0).
  */
 export function rateLimitHeaders(required: boolean): HeadersObject {
   return {

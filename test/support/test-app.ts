@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { AppModule, servesDocs } from '../../src/app.module';
@@ -144,6 +145,16 @@ export class TestApp {
     watchConfiguredSecrets(config);
     await app.init();
     return app;
+  }
+
+  /**
+   * Serves the app on a free 127.0.0.1 port, for a client that speaks HTTP itself (fetch) rather than
+   * through supertest, and answers its base URL. close() stops it.
+   */
+  async listen(): Promise<string> {
+    await this.app.listen(0, '127.0.0.1');
+    const { port } = this.app.getHttpServer().address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
   }
 
   get http() {

@@ -928,6 +928,12 @@ export interface operations {
             /** @description A filter or the cursor is not valid. */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -996,6 +1002,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1051,6 +1063,12 @@ export interface operations {
             /** @description Invalid input: one line per bad field. */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1092,6 +1110,12 @@ export interface operations {
             /** @description The sender is not allowed for this API key, or `allowSuppressed` without the admin scope. */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1112,6 +1136,12 @@ export interface operations {
             /** @description The Idempotency-Key was used with another body. */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1130,6 +1160,12 @@ export interface operations {
             /** @description The body is larger than HTTP_BODY_LIMIT, or a part of it over its own limit. */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1148,6 +1184,12 @@ export interface operations {
             /** @description A recipient is on the suppression list; nothing was stored. */
             422: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1196,6 +1238,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1230,7 +1278,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description At least one item was accepted: per item, in order, its new id or why it was refused. */
+            /** @description At least one item was accepted: per item, in order, its new id or why it was refused (invalid fields, a sender this API key may not use, a suppressed recipient, `allowSuppressed` without the admin scope, a part over its own limit). */
             202: {
                 headers: {
                     /** @description Requests allowed in the window (API_RATE_LIMIT). */
@@ -1247,9 +1295,15 @@ export interface operations {
                     "application/json": (components["schemas"]["BatchItemAccepted"] | components["schemas"]["BatchItemRefused"])[];
                 };
             };
-            /** @description No item was valid, or the body is not an array of 1 to 500. */
+            /** @description No item was accepted (each one's refusals, by index), or the body is not an array of 1 to 500. */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1287,29 +1341,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description A sender is not allowed for this API key, or `allowSuppressed` without the admin scope. */
-            403: {
-                headers: {
-                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
-                    "X-Request-Id": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 403,
-                     *       "error": "Forbidden",
-                     *       "message": [
-                     *         "from ceo@elsewhere.example is not an allowed sender for this API key"
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
             /** @description The Idempotency-Key was used with another body. */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1325,9 +1365,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The body is larger than HTTP_BODY_LIMIT, or a message over its own limit. */
+            /** @description The body is larger than HTTP_BODY_LIMIT (a message over its own limits is its item's refusal). */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1374,6 +1420,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1422,6 +1474,12 @@ export interface operations {
             /** @description The id is not a mailroute id (a UUID). */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1462,6 +1520,12 @@ export interface operations {
             /** @description No message with this id that this API key may see (or it has expired). */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1508,6 +1572,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1556,6 +1626,12 @@ export interface operations {
             /** @description The id is not a mailroute id (a UUID). */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1596,6 +1672,12 @@ export interface operations {
             /** @description No message with this id that this API key may see (or it has expired). */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1642,6 +1724,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1691,6 +1779,12 @@ export interface operations {
             /** @description The id is not a mailroute id (a UUID). */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1731,6 +1825,12 @@ export interface operations {
             /** @description No message with this id that this API key may see (or it has expired). */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1749,6 +1849,12 @@ export interface operations {
             /** @description The message is already sending, sent, failed or cancelled. */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1795,6 +1901,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1860,6 +1972,12 @@ export interface operations {
             /** @description The API key does not have the admin scope. */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1906,6 +2024,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1973,6 +2097,12 @@ export interface operations {
             /** @description The API key does not have the admin scope. */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1991,6 +2121,12 @@ export interface operations {
             /** @description The address is not on the list. */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2037,6 +2173,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2057,7 +2199,12 @@ export interface operations {
     receiveSendGridEvents: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description Seconds since 1970, covered by the signature; refused when not within 5 minutes of now. */
+                "X-Twilio-Email-Event-Webhook-Timestamp": string;
+                /** @description SendGrid's ECDSA signature (base64) of the timestamp header followed by the raw body. */
+                "X-Twilio-Email-Event-Webhook-Signature": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2410,6 +2557,12 @@ export interface operations {
             /** @description The API key does not have the admin scope. */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2456,6 +2609,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2524,6 +2683,12 @@ export interface operations {
             /** @description The API key does not have the admin scope. */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2542,6 +2707,12 @@ export interface operations {
             /** @description No configured provider has this name. */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2588,6 +2759,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2656,6 +2833,12 @@ export interface operations {
             /** @description The API key does not have the admin scope. */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2674,6 +2857,12 @@ export interface operations {
             /** @description No configured provider has this name. */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2720,6 +2909,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2768,6 +2963,12 @@ export interface operations {
             /** @description `limit` is not an integer from 1 to 500. */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2808,6 +3009,12 @@ export interface operations {
             /** @description The API key does not have the admin scope. */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -2854,6 +3061,12 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
                     /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -3016,6 +3229,8 @@ export interface operations {
             /** @description Redis is unreachable, no provider can send, or the process is stopping. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

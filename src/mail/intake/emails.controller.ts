@@ -103,18 +103,21 @@ export class EmailsController {
     examples: { messages: { summary: 'Two messages', value: [MESSAGE, { ...MESSAGE, to: ['bob@example.com'] }] } },
   })
   @ApiAcceptedResponse({
-    description: 'At least one item was accepted: per item, in order, its new id or why it was refused.',
+    description:
+      'At least one item was accepted: per item, in order, its new id or why it was refused (invalid fields, a ' +
+      'sender this API key may not use, a suppressed recipient, `allowSuppressed` without the admin scope, a part ' +
+      'over its own limit).',
     schema: {
       type: 'array',
       items: { oneOf: [{ $ref: getSchemaPath(BatchItemAcceptedDto) }, { $ref: getSchemaPath(BatchItemRefusedDto) }] },
     },
   })
-  @ApiError(400, `No item was valid, or the body is not an array of 1 to ${MAX_BATCH}.`, ['[0] to has an invalid email address "bob@"'])
-  @ApiError(403, 'A sender is not allowed for this API key, or `allowSuppressed` without the admin scope.', [
-    'from ceo@elsewhere.example is not an allowed sender for this API key',
+  // No 403: a sender the key may not use, or `allowSuppressed` without the admin scope, is its item's refusal.
+  @ApiError(400, `No item was accepted (each one's refusals, by index), or the body is not an array of 1 to ${MAX_BATCH}.`, [
+    '[0] to has an invalid email address "bob@"',
   ])
   @ApiError(409, 'The Idempotency-Key was used with another body.', KEY_REUSED)
-  @ApiError(413, 'The body is larger than HTTP_BODY_LIMIT, or a message over its own limit.', TOO_LARGE)
+  @ApiError(413, 'The body is larger than HTTP_BODY_LIMIT (a message over its own limits is its item\'s refusal).', TOO_LARGE)
   async sendBatch(
     @Body() items: unknown,
     @Caller() caller: Principal,
