@@ -31,6 +31,9 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Node's environment, plus the answer to "has this test failed?" that a browser test's afterEach
+      // needs for its screenshot (test/support/browser.ts).
+      testEnvironment: '<rootDir>/test/support/failure-aware.environment.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/no-secret-leaks.ts'],
       // A project's own hooks: they run only when one of its tests does, so unit tests start no server.
       globalSetup: '<rootDir>/test/support/postgres.global-setup.ts',

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Installs what `npm start` and `npm test` need and are missing: the npm packages, and a redis-server
-// and PostgreSQL (from the OS package manager) when mailroute has to start its own. Plain Node, no dependencies,
-// because it runs before any package is installed.
+// Installs what `npm start` and `npm test` need and are missing: the npm packages, a redis-server
+// and PostgreSQL (from the OS package manager) when mailroute has to start its own, and for the tests a
+// Chromium for the browser tests. Plain Node, no dependencies, because it runs before any package is installed.
 'use strict';
 const { execSync, spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
-const { existsSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { accessSync, constants, existsSync, readdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -62,9 +62,9 @@ function hasCommand(name) {
 
 /**
  * Installs `apt` with apt-get (as root, or with sudo) when it can; otherwise fails with what to run,
- * or the URL variable that makes the embedded server unneeded.
+ * or the variable (a URL, or a binary's path) that makes installing it unneeded.
  */
-function installFromOsPackages({ what, server, apt, brew, urlVariable }) {
+function installFromOsPackages({ what, existing, apt, brew, variable }) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (hasCommand('apt-get') && (isRoot || hasCommand('sudo'))) {
     const sudo = isRoot ? '' : 'sudo ';
@@ -74,22 +74,22 @@ function installFromOsPackages({ what, server, apt, brew, urlVariable }) {
         stdio: 'inherit',
       });
     } catch {
-      fail(`installing ${apt} with apt-get failed; install it yourself or set ${urlVariable}.`);
+      fail(`installing ${apt} with apt-get failed; install it yourself or set ${variable}.`);
     }
     return;
   }
   if (hasCommand('brew')) {
-    fail(`${what} is not installed. Run \`brew install ${brew}\`, or set ${urlVariable} to an existing ${server}.`);
+    fail(`${what} is not installed. Run \`brew install ${brew}\`, or set ${variable} to an existing ${existing}.`);
   }
   fail(
     `${what} is not installed and this script cannot install it here. Install the ${apt} package with your ` +
-      `OS package manager, or set ${urlVariable} to an existing ${server} (tests always need ${what}).`,
+      `OS package manager, or set ${variable} to an existing ${existing} (tests always need ${what}).`,
   );
 }
 
 function installRedis() {
   if (hasCommand('redis-server')) return;
-  installFromOsPackages({ what: 'redis-server', server: 'Redis', apt: 'redis-server', brew: 'redis', urlVariable: 'REDIS_URL' });
+  installFromOsPackages({ what: 'redis-server', existing: 'Redis', apt: 'redis-server', brew: 'redis', variable: 'REDIS_URL' });
 }
 
 /** The directories src/database/postgres-server.process.ts looks in, in its order (PATH last, as `command -v`). */
@@ -112,18 +112,50 @@ function hasPostgres() {
 
 function installPostgres() {
   if (hasPostgres()) return;
-  installFromOsPackages({ what: 'PostgreSQL', server: 'PostgreSQL', apt: 'postgresql', brew: 'postgresql', urlVariable: 'DATABASE_URL' });
+  installFromOsPackages({ what: 'PostgreSQL', existing: 'PostgreSQL', apt: 'postgresql', brew: 'postgresql', variable: 'DATABASE_URL' });
   if (!hasPostgres()) fail('PostgreSQL was installed, yet no initdb and postgres binaries are found; install them yourself or set DATABASE_URL.');
 }
 
+function isExecutableFile(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The places test/support/browser.ts looks for Chromium, in its order (PATH as `command -v`). */
+function hasChromium(env) {
+  if (env.CHROMIUM_PATH) {
+    if (isExecutableFile(env.CHROMIUM_PATH)) return true;
+    fail(`CHROMIUM_PATH is ${env.CHROMIUM_PATH}, which is not an executable file; point it at a Chromium or Chrome binary, or unset it.`);
+  }
+  return hasCommand('chromium') || hasCommand('chromium-browser') || isExecutableFile('/usr/bin/chromium');
+}
+
+function installChromium(env) {
+  if (hasChromium(env)) return;
+  installFromOsPackages({
+    what: 'Chromium',
+    existing: 'Chromium or Chrome binary',
+    apt: 'chromium',
+    brew: '--cask chromium',
+    variable: 'CHROMIUM_PATH',
+  });
+  if (!hasChromium(env)) fail('the chromium package was installed, yet no chromium binary is found; set CHROMIUM_PATH to a Chromium or Chrome binary.');
+}
+
 /**
- * The servers to install: the test suite starts throwaway Redis and PostgreSQL servers, so it always
+ * What to install: the test suite starts throwaway Redis and PostgreSQL servers, so it always
  * needs both; `npm start` needs each only for its embedded default, when no URL points elsewhere.
  */
 function serversNeeded(forTests, env) {
   return {
     redis: forTests || !env.REDIS_URL,
     postgres: forTests || !(env.DATABASE_URL || env.DATABASE_URL_FILE),
+    // Only the browser tests drive a browser: the service never does.
+    chromium: forTests,
   };
 }
 
@@ -136,6 +168,7 @@ function main() {
   const needed = serversNeeded(forTests, process.env);
   if (needed.redis) installRedis();
   if (needed.postgres) installPostgres();
+  if (needed.chromium) installChromium(process.env);
 }
 
 // Run as a script; required, it only lends serversNeeded to a check.
