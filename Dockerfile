@@ -3,7 +3,7 @@
 # REDIS_URL and DATABASE_URL must be set (see deploy/k8s).
 
 # Compiles src/ into dist/ with the dev dependencies: the Nest CLI, TypeScript and the Swagger plugin
-# (nest-cli.json) that turns the DTO types into the OpenAPI schemas.
+# (nest-cli.json) that turns the DTO types into the OpenAPI schemas; bundles the console into console/dist.
 # Node 26 is the Active LTS line (maintained until April 2029); Debian 13 trixie, the default of Node 26's
 # images, is supported beyond that, while bookworm is already oldstable.
 FROM node:26-trixie-slim AS build
@@ -12,6 +12,10 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The console (console/, bundled by esbuild) calls the API through the typed client's sources.
+COPY scripts/build-console.js ./scripts/
+COPY clients/typescript/src ./clients/typescript/src
+COPY console ./console
 RUN npm run build
 
 # Runtime dependencies and the compiled code only.
@@ -25,6 +29,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/console/dist ./console/dist
 # Files stay root-owned and read-only to the process.
 USER node
 EXPOSE 3000

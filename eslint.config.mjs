@@ -59,7 +59,7 @@ const moduleBoundaries = {
 };
 
 export default defineConfig(
-  globalIgnores(['dist/', 'node_modules/', 'data/', 'coverage/']),
+  globalIgnores(['dist/', 'console/dist/', 'clients/*/dist/', 'node_modules/', 'data/', 'coverage/']),
   js.configs.recommended,
   {
     files: ['**/*.js'],

@@ -36,7 +36,7 @@ module.exports = {
       testEnvironment: '<rootDir>/test/support/failure-aware.environment.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/no-secret-leaks.ts'],
       // A project's own hooks: they run only when one of its tests does, so unit tests start no server.
-      globalSetup: '<rootDir>/test/support/postgres.global-setup.ts',
+      globalSetup: '<rootDir>/test/support/e2e.global-setup.ts',
       globalTeardown: '<rootDir>/test/support/postgres.global-teardown.ts',
     },
   ],

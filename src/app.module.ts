@@ -53,6 +53,9 @@ export const PROCESS_ROLES: Record<ProcessRole, { api: boolean; worker: boolean 
 /** Swagger UI at /docs: on where the process serves the API, unless DOCS_ENABLED turns it off. */
 export const servesDocs = (config: AppConfig): boolean => PROCESS_ROLES[config.role].api && config.http.docsEnabled;
 
+/** The console at /console: on where the process serves the API, unless CONSOLE_ENABLED turns it off. */
+export const servesConsole = (config: AppConfig): boolean => PROCESS_ROLES[config.role].api && config.http.consoleEnabled;
+
 /**
  * The application, composed for the process's role: an API process loads no queue workers, and a worker
  * loads no API route, so that its only routes are the probes and the metrics.

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import cluster from 'node:cluster';
-import { PROCESS_ROLES, servesDocs } from './app.module';
+import { PROCESS_ROLES, servesConsole, servesDocs } from './app.module';
 import { SHUTDOWN_SIGNALS } from './common/shutdown-signals';
 import { AppConfig, configFromEnvironment } from './config/config.module';
 import { configureApp, createHttpAdapter } from './http/app.setup';
@@ -35,7 +35,7 @@ async function startService(rootModule: DynamicModule, config: AppConfig): Promi
   });
   app.useLogger(app.get(PinoLogger));
   const { api } = PROCESS_ROLES[config.role];
-  configureApp(app, { docs: servesDocs(config) });
+  configureApp(app, { docs: servesDocs(config), webConsole: servesConsole(config) });
   closeOnSignals(app);
   const { port, host } = config.http;
   await listenOrClose(app, port, host);

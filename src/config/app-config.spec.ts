@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       bodyLimit: '15mb',
       docsEnabled: true,
+      consoleEnabled: true,
       inFlightLimitBytes: 32 * 1024 * 1024,
       server: { requestTimeoutMs: 30000, keepAliveTimeoutMs: 65000, maxConnections: 1000 },
     });

@@ -24,6 +24,8 @@ export class AppConfig {
     host: string;
     bodyLimit: string;
     docsEnabled: boolean;
+    /** The web console at /console, in processes that serve the API. */
+    consoleEnabled: boolean;
     /** Request bodies this process may hold at once, in bytes; past it, requests with a body get 503. */
     inFlightLimitBytes: number;
     /** What the HTTP server allows one connection (see src/http-server.limits.ts). */
@@ -133,6 +135,7 @@ export class AppConfig {
       host: env.HOST,
       bodyLimit: env.HTTP_BODY_LIMIT,
       docsEnabled: env.DOCS_ENABLED,
+      consoleEnabled: env.CONSOLE_ENABLED,
       inFlightLimitBytes: sizeInBytes(env.HTTP_IN_FLIGHT_LIMIT),
       server: {
         requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

@@ -287,6 +287,10 @@ export class EnvironmentSchema {
   @IsBoolean()
   DOCS_ENABLED = true;
 
+  @Transform(toBoolean)
+  @IsBoolean()
+  CONSOLE_ENABLED = true;
+
   @Transform(toInt)
   @Min(0)
   @IsInt()

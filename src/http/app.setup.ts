@@ -11,6 +11,7 @@ import { VALIDATION_OPTIONS } from '../common/validation-options';
 import { AppConfig, sizeInBytes } from '../config/config.module';
 import { apiDocument } from './api-document';
 import { BodyParserErrorsFilter } from './body-parser-errors.filter';
+import { mountConsole } from './console-assets';
 import { applyServerLimits } from './http-server.limits';
 import { inFlightBytesLimit } from './in-flight-bytes.middleware';
 import { checkJsonShape } from './json-shape.limit';
@@ -32,10 +33,10 @@ export function createHttpAdapter(): ExpressAdapter {
 /**
  * Everything the HTTP application needs beyond its modules; shared by main.ts and the e2e tests so that
  * tests exercise the same pipeline users get. The app must be created on
- * createHttpAdapter() with `bodyParser: false`. `docs`: whether to serve Swagger UI at /docs, which only
- * a process that serves the API does.
+ * createHttpAdapter() with `bodyParser: false`. `docs` and `webConsole`: whether to serve Swagger UI at
+ * /docs and the console at /console, which only a process that serves the API does.
  */
-export function configureApp(app: NestExpressApplication, { docs }: { docs: boolean }): INestApplication {
+export function configureApp(app: NestExpressApplication, { docs, webConsole }: { docs: boolean; webConsole: boolean }): INestApplication {
   const config = app.get(AppConfig);
   applyServerLimits(app.getHttpServer(), config);
   app.use(requestLog(app.get(RootLogger).pino), app.get(HttpMetricsMiddleware).use);
@@ -57,6 +58,7 @@ export function configureApp(app: NestExpressApplication, { docs }: { docs: bool
   );
   app.useGlobalFilters(new ServiceUnavailableFilter(new BodyParserErrorsFilter(app.getHttpAdapter())));
   if (docs) mountDocs(app);
+  if (webConsole) mountConsole(app);
   return app;
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AppModule, servesDocs } from '../../src/app.module';
+import { AppModule, servesConsole, servesDocs } from '../../src/app.module';
 import { configureApp, createHttpAdapter } from '../../src/http/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/config.module';
 import { LogDestination } from '../../src/logging/logging.module';
@@ -141,7 +141,7 @@ export class TestApp {
     });
     app.useLogger(app.get(PinoLogger));
     app.use(captureResponses);
-    configureApp(app, { docs: servesDocs(config) });
+    configureApp(app, { docs: servesDocs(config), webConsole: servesConsole(config) });
     watchConfiguredSecrets(config);
     await app.init();
     return app;

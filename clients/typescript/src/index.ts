@@ -2,7 +2,7 @@ import createClient from 'openapi-fetch';
 import { RetryOptions, retryingFetch } from './retrying-fetch';
 import type { paths } from './schema';
 
-export type * from './schema';
+export * from './schema';
 export type { RetryOptions } from './retrying-fetch';
 
 export interface MailrouteOptions {

@@ -3265,3 +3265,19 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const emailStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailStatus"]> = ["scheduled", "queued", "sending", "sent", "failed", "cancelled"];
+export const attemptOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AttemptOutcome"]> = ["sent", "failed"];
+export const failureTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FailureType"]> = ["transient", "permanent"];
+export const emailEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailEventType"]> = ["scheduled", "queued", "sending", "attempt_failed", "sent", "failed", "cancelled", "delivered", "bounced", "complained"];
+export const suppressionReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SuppressionReason"]> = ["hard_bounce", "complaint"];
+export const breakerStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BreakerState"]> = ["closed", "open", "half-open"];
+export const webhookDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookDeliveryStatus"]> = ["pending", "delivered", "failed"];
+export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthStatus"]> = ["ok", "error"];

@@ -1,0 +1,83 @@
+import { newApiKey } from './support/api-keys';
+import { useBrowser } from './support/browser';
+import { useTestApp } from './support/test-app';
+
+const operator = newApiKey('operator', 'admin');
+const message = { from: 'shop@example.com', to: 'ann@example.com', text: 'Hello' };
+/** What Chromium logs of an API call the console expected to be refused: asking without a key, or with a wrong one. */
+const REFUSED_CALL = 'console.error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
+
+describe('the console in a browser, with API keys configured', () => {
+  const running = useTestApp({ env: { API_KEYS: operator.entry } });
+  const browser = useBrowser();
+  let url: string;
+
+  beforeAll(async () => {
+    url = `${await running.app.listen()}/console/`;
+  });
+
+  async function signIn(key: string): Promise<void> {
+    await browser.page.getByLabel('API key').fill(key);
+    await browser.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('refuses a wrong key, signs in with a right one, and keeps it only in the tab', async () => {
+    const { page } = browser;
+    await page.goto(url);
+    await signIn('mr_not-a-key-of-this-server');
+    await page.getByRole('alert').filter({ hasText: 'mailroute refused this key.' }).waitFor();
+
+    await signIn(operator.key);
+    await page.getByRole('heading', { name: 'Messages' }).waitFor();
+    expect(page.url()).not.toContain(operator.key);
+    expect(await browser.context.cookies()).toEqual([]);
+    expect(await page.evaluate('Object.values(sessionStorage)')).toEqual([operator.key]);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Messages' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    // The first look without a key, and the wrong key: nothing else failed.
+    expect(browser.pageErrors()).toEqual([REFUSED_CALL, REFUSED_CALL]);
+  });
+
+  it('shows a message sent through the API reach sent, without a reload', async () => {
+    const { page } = browser;
+    await page.goto(url);
+    await signIn(operator.key);
+    await page.getByRole('heading', { name: 'Messages' }).waitFor();
+
+    const subject = `Watched from the console ${Date.now()}`;
+    const { body } = await running.app.http.post('/v1/emails').set('Authorization', operator.bearer).send({ ...message, subject }).expect(202);
+    const row = page.getByRole('row').filter({ hasText: subject });
+    await row.getByText('sent', { exact: true }).waitFor({ timeout: 20_000 });
+    expect(await row.getAttribute('data-id')).toBe(body.id);
+    await expectStatusFilter(subject);
+    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+  });
+
+  /** Filtering by another status hides the sent message; by `sent` shows it again. */
+  async function expectStatusFilter(subject: string): Promise<void> {
+    const { page } = browser;
+    const row = page.getByRole('row').filter({ hasText: subject });
+    await page.getByLabel('Status').selectOption('failed');
+    await row.waitFor({ state: 'detached' });
+    await page.getByLabel('Status').selectOption('sent');
+    await row.waitFor();
+  }
+});
+
+describe('the console in a browser, on a mailroute without API keys (loopback only)', () => {
+  const running = useTestApp();
+  const browser = useBrowser();
+
+  it('opens on the messages directly, with nothing to sign out of', async () => {
+    const { page } = browser;
+    await page.goto(`${await running.app.listen()}/console/`);
+    await page.getByRole('heading', { name: 'Messages' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    expect(await page.getByLabel('API key').count()).toBe(0);
+    expect(browser.pageErrors()).toEqual([]);
+  });
+});
