@@ -17,6 +17,7 @@ import { EMAIL_PROVIDERS, EmailProvider } from '../../src/providers/providers.mo
 import { newApiKey } from './api-keys';
 import { CapturingLogDestination } from './capturing-log.destination';
 import { pollUntil } from './poll';
+import { keepingToRateLimit } from './rate-limit';
 import { testDatabaseFor } from './postgres';
 import { ThrowawayRedis } from './redis';
 import { recordOutput, watchSecret } from './secret-watch';
@@ -171,10 +172,13 @@ export class TestApp {
     return this.http.post('/v1/emails').send(body);
   }
 
-  /** Polls the API until the message reaches one of `statuses` (with `authorization` when keys are on). */
+  /**
+   * Polls the API until the message reaches one of `statuses` (with `authorization` when keys are on),
+   * keeping to the rate limit: several messages waited for at once poll faster than one client may.
+   */
   async waitForStatus(id: string, statuses: string[], authorization?: string) {
     const response = await pollUntil(
-      () => this.http.get(`/v1/emails/${id}`).set(authorization ? { Authorization: authorization } : {}),
+      () => keepingToRateLimit(() => this.http.get(`/v1/emails/${id}`).set(authorization ? { Authorization: authorization } : {})),
       (res) => res.status === 200 && statuses.includes(res.body.status),
     );
     return response.body;
