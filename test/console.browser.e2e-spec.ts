@@ -57,6 +57,45 @@ describe('the console in a browser, with API keys configured', () => {
     expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
   });
 
+  it('opens a message from the list and shows its attempt and its timeline', async () => {
+    const { page } = browser;
+    await page.goto(url);
+    await signIn(operator.key);
+    const subject = `Opened in the console ${Date.now()}`;
+    const { body } = await running.app.http.post('/v1/emails').set('Authorization', operator.bearer).send({ ...message, subject }).expect(202);
+    await running.app.waitForStatus(body.id, ['sent'], operator.bearer);
+
+    await page.getByRole('link', { name: subject }).click();
+    await page.getByRole('heading', { name: subject }).waitFor();
+    expect(page.url()).toContain(`#/messages/${body.id}`);
+    const attempt = page.getByRole('region', { name: 'Attempts' }).getByRole('row').filter({ hasText: 'outbox' });
+    await attempt.getByRole('cell', { name: 'sent', exact: true }).waitFor();
+    const timeline = page.getByRole('region', { name: 'Timeline' }).getByRole('listitem');
+    await timeline.filter({ hasText: 'queued' }).waitFor();
+    await timeline.filter({ hasText: 'sent' }).last().waitFor();
+    await page.getByRole('link', { name: 'All messages' }).click();
+    await page.getByRole('heading', { name: 'Messages' }).waitFor();
+    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+  });
+
+  it('cancels a scheduled message', async () => {
+    const { page } = browser;
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const { body } = await running.app.http
+      .post('/v1/emails')
+      .set('Authorization', operator.bearer)
+      .send({ ...message, subject: 'Due in an hour', sendAt })
+      .expect(202);
+    await page.goto(`${url}#/messages/${body.id}`);
+    await signIn(operator.key);
+    await page.getByRole('heading', { name: 'Due in an hour' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel this message' }).click();
+    await page.locator('.envelope').getByText('cancelled', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel this message' }).count()).toBe(0);
+    expect((await running.app.http.get(`/v1/emails/${body.id}`).set('Authorization', operator.bearer).expect(200)).body.status).toBe('cancelled');
+    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+  });
+
   /** Filtering by another status hides the sent message; by `sent` shows it again. */
   async function expectStatusFilter(subject: string): Promise<void> {
     const { page } = browser;

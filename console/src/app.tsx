@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { accepts } from './console-api';
+import { MessagePage } from './message-page';
 import { MessagesPage } from './messages-page';
+import { useRoute } from './route';
 import { forgetKey, storeKey, storedKey } from './session';
 import { SignIn } from './sign-in';
 
@@ -12,6 +14,7 @@ type Session = { state: 'checking' } | { state: 'signed-out' } | { state: 'signe
  */
 export function App() {
   const [session, setSession] = useState<Session>({ state: 'checking' });
+  const route = useRoute();
 
   useEffect(() => {
     const apiKey = storedKey();
@@ -31,5 +34,17 @@ export function App() {
 
   if (session.state === 'checking') return <p class="status-line">Connecting to mailroute…</p>;
   if (session.state === 'signed-out') return <SignIn onSignIn={signIn} />;
-  return <MessagesPage apiKey={session.apiKey} onSignOut={session.apiKey === undefined ? undefined : signOut} />;
+  return (
+    <>
+      <header class="top">
+        <h1>mailroute</h1>
+        {session.apiKey !== undefined && (
+          <button type="button" onClick={signOut}>
+            Sign out
+          </button>
+        )}
+      </header>
+      {route.page === 'message' ? <MessagePage id={route.id} apiKey={session.apiKey} /> : <MessagesPage apiKey={session.apiKey} />}
+    </>
+  );
 }

@@ -12,3 +12,7 @@ export async function accepts(apiKey?: string): Promise<boolean> {
   const { response } = await consoleClient(apiKey).GET('/v1/emails', { params: { query: { limit: 1 } } });
   return response.ok;
 }
+
+/** What the console says when the API refused a call: its status and its own words. */
+export const refusal = (response: Response, error?: { message: string | string[] }) =>
+  `mailroute answered ${response.status}: ${[error?.message ?? ''].flat().join('; ')}`;

@@ -1,66 +1,33 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { type Email, type EmailStatus, emailStatusValues } from '../../clients/typescript/src';
-import { consoleClient } from './console-api';
+import { consoleClient, refusal } from './console-api';
+import { useRefreshing } from './refreshing';
+import { messageHref } from './route';
 
-interface Props {
-  apiKey?: string;
-  /** Undefined where there is no key to forget (a mailroute without API_KEYS). */
-  onSignOut?: () => void;
-}
-
-/** The page asks again this often, so that new messages appear and those in flight move on their own. */
-const REFRESH_MS = 2_000;
-
-type Listing = { state: 'loading' } | { state: 'loaded'; emails: Email[] } | { state: 'failed'; why: string };
+type Listing = { state: 'loaded'; emails: Email[] } | { state: 'failed'; why: string };
 
 /** The newest messages first, filtered by status, kept current while the page is open. */
-export function MessagesPage({ apiKey, onSignOut }: Props) {
+export function MessagesPage({ apiKey }: { apiKey?: string }) {
   const [status, setStatus] = useState<EmailStatus | ''>('');
-  const [listing, setListing] = useState<Listing>({ state: 'loading' });
-
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let current = true;
-    const load = async () => {
-      const next = await list(apiKey, status);
-      if (!current) return;
-      setListing(next);
-      timer = setTimeout(() => void load(), REFRESH_MS);
-    };
-    void load();
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [apiKey, status]);
+  const { value: listing } = useRefreshing(() => list(apiKey, status), [apiKey, status]);
 
   return (
-    <>
-      <header class="top">
-        <h1>mailroute</h1>
-        {onSignOut && (
-          <button type="button" onClick={onSignOut}>
-            Sign out
-          </button>
-        )}
-      </header>
-      <main>
-        <h2>Messages</h2>
-        <label for="status-filter">Status</label>
-        <select id="status-filter" value={status} onChange={(event) => setStatus(event.currentTarget.value as EmailStatus | '')}>
-          <option value="">any</option>
-          {emailStatusValues.map((value) => (
-            <option value={value}>{value}</option>
-          ))}
-        </select>
-        <Messages listing={listing} />
-      </main>
-    </>
+    <main>
+      <h2>Messages</h2>
+      <label for="status-filter">Status</label>
+      <select id="status-filter" value={status} onChange={(event) => setStatus(event.currentTarget.value as EmailStatus | '')}>
+        <option value="">any</option>
+        {emailStatusValues.map((value) => (
+          <option value={value}>{value}</option>
+        ))}
+      </select>
+      <Messages listing={listing} />
+    </main>
   );
 }
 
-function Messages({ listing }: { listing: Listing }) {
-  if (listing.state === 'loading') return <p class="status-line">Loading…</p>;
+function Messages({ listing }: { listing?: Listing }) {
+  if (!listing) return <p class="status-line">Loading…</p>;
   if (listing.state === 'failed') return <p role="alert">{listing.why}</p>;
   if (listing.emails.length === 0) return <p class="status-line">No messages.</p>;
   return (
@@ -85,7 +52,9 @@ function Messages({ listing }: { listing: Listing }) {
               <span class={`badge badge-${email.status}`}>{email.status}</span>
             </td>
             <td>{email.to.map(({ email: address }) => address).join(', ')}</td>
-            <td>{email.subject}</td>
+            <td>
+              <a href={messageHref(email.id)}>{email.subject}</a>
+            </td>
             <td>{email.provider ?? '—'}</td>
           </tr>
         ))}
@@ -98,6 +67,5 @@ async function list(apiKey: string | undefined, status: EmailStatus | ''): Promi
   const { data, error, response } = await consoleClient(apiKey).GET('/v1/emails', {
     params: { query: status === '' ? {} : { status } },
   });
-  if (data) return { state: 'loaded', emails: data.data };
-  return { state: 'failed', why: `mailroute answered ${response.status}: ${[error?.message ?? ''].flat().join('; ')}` };
+  return data ? { state: 'loaded', emails: data.data } : { state: 'failed', why: refusal(response, error) };
 }

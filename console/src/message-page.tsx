@@ -1,0 +1,149 @@
+import { useState } from 'preact/hooks';
+import type { Attempt, Email, EmailEvent } from '../../clients/typescript/src';
+import { consoleClient, refusal } from './console-api';
+import { useRefreshing } from './refreshing';
+
+type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[] } | { state: 'failed'; why: string };
+
+/** What the API still lets a caller cancel. */
+const CANCELLABLE = new Set(['scheduled', 'queued']);
+
+/** One message: its envelope, every attempt and its timeline, kept current; cancel while it may be. */
+export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
+  const { value: loaded, reload } = useRefreshing(() => load(apiKey, id), [apiKey, id]);
+  const [cancelRefused, setCancelRefused] = useState<string>();
+
+  const cancel = async () => {
+    const { error, response } = await consoleClient(apiKey).POST('/v1/emails/{id}/cancel', { params: { path: { id } } });
+    setCancelRefused(response.ok ? undefined : refusal(response, error));
+    reload();
+  };
+
+  return (
+    <main>
+      <p>
+        <a href="#/">All messages</a>
+      </p>
+      {!loaded && <p class="status-line">Loading…</p>}
+      {loaded?.state === 'failed' && <p role="alert">{loaded.why}</p>}
+      {loaded?.state === 'loaded' && (
+        <>
+          <h2>{loaded.email.subject}</h2>
+          <Envelope email={loaded.email} />
+          {CANCELLABLE.has(loaded.email.status) && (
+            <button type="button" onClick={() => void cancel()}>
+              Cancel this message
+            </button>
+          )}
+          {cancelRefused && <p role="alert">{cancelRefused}</p>}
+          <Attempts attempts={loaded.email.attempts} />
+          <Timeline events={loaded.events} />
+        </>
+      )}
+    </main>
+  );
+}
+
+function Envelope({ email }: { email: Email }) {
+  const addresses = (list: { email: string }[]) => list.map(({ email: address }) => address).join(', ') || '—';
+  return (
+    <dl class="envelope">
+      <dt>Status</dt>
+      <dd>
+        <span class={`badge badge-${email.status}`}>{email.status}</span>
+      </dd>
+      <dt>From</dt>
+      <dd>{email.from.email}</dd>
+      <dt>To</dt>
+      <dd>{addresses(email.to)}</dd>
+      <dt>Cc</dt>
+      <dd>{addresses(email.cc)}</dd>
+      <dt>Created</dt>
+      <dd>
+        <time dateTime={email.createdAt}>{new Date(email.createdAt).toLocaleString()}</time>
+      </dd>
+      {email.sendAt && (
+        <>
+          <dt>Due</dt>
+          <dd>
+            <time dateTime={email.sendAt}>{new Date(email.sendAt).toLocaleString()}</time>
+          </dd>
+        </>
+      )}
+      <dt>Provider</dt>
+      <dd>{email.provider ?? '—'}</dd>
+      {email.error && (
+        <>
+          <dt>Error</dt>
+          <dd>
+            {email.error.type}: {email.error.message}
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function Attempts({ attempts }: { attempts: Attempt[] }) {
+  return (
+    <section aria-labelledby="attempts-heading">
+      <h3 id="attempts-heading">Attempts</h3>
+      {attempts.length === 0 ? (
+        <p class="status-line">No attempt yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Provider</th>
+              <th scope="col">Round</th>
+              <th scope="col">Started</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Answer</th>
+            </tr>
+          </thead>
+          <tbody>
+            {attempts.map((attempt) => (
+              <tr>
+                <td>{attempt.provider}</td>
+                <td>{attempt.round}</td>
+                <td>
+                  <time dateTime={attempt.startedAt}>{new Date(attempt.startedAt).toLocaleString()}</time>
+                </td>
+                <td>{attempt.durationMs} ms</td>
+                <td>{attempt.outcome}</td>
+                <td>{attempt.error ? `${attempt.error.type}: ${attempt.error.message}` : (attempt.response ?? '—')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Timeline({ events }: { events: EmailEvent[] }) {
+  return (
+    <section aria-labelledby="timeline-heading">
+      <h3 id="timeline-heading">Timeline</h3>
+      <ol class="timeline">
+        {events.map((event) => (
+          <li>
+            <time dateTime={event.at}>{new Date(event.at).toLocaleString()}</time> <strong>{event.type}</strong>
+            {event.provider && ` (${event.provider})`}
+            {event.detail && `: ${event.detail}`}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+async function load(apiKey: string | undefined, id: string): Promise<Loaded> {
+  const client = consoleClient(apiKey);
+  const path = { params: { path: { id } } };
+  const [message, timeline] = await Promise.all([client.GET('/v1/emails/{id}', path), client.GET('/v1/emails/{id}/events', path)]);
+  if (!message.data) return { state: 'failed', why: refusal(message.response, message.error) };
+  if (!timeline.data) return { state: 'failed', why: refusal(timeline.response, timeline.error) };
+  return { state: 'loaded', email: message.data, events: timeline.data };
+}

@@ -1,0 +1,30 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/** The page asks again this often, so that new messages appear and those in flight move on their own. */
+const REFRESH_MS = 2_000;
+
+/**
+ * `load`'s latest result, loaded again every REFRESH_MS while the page shows it and whenever `inputs`
+ * change (`load` is a new function each render: `inputs` say what it depends on); `reload` loads it at
+ * once, after an action.
+ */
+export function useRefreshing<T>(load: () => Promise<T>, inputs: unknown[]): { value: T | undefined; reload: () => void } {
+  const [value, setValue] = useState<T>();
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let current = true;
+    const next = async () => {
+      const loaded = await load();
+      if (!current) return;
+      setValue(loaded);
+      timer = setTimeout(() => void next(), REFRESH_MS);
+    };
+    void next();
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [...inputs, asked]);
+  return { value, reload: () => setAsked((count) => count + 1) };
+}
