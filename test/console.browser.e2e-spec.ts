@@ -100,11 +100,54 @@ describe('the console in a browser, with API keys configured', () => {
   async function expectStatusFilter(subject: string): Promise<void> {
     const { page } = browser;
     const row = page.getByRole('row').filter({ hasText: subject });
-    await page.getByLabel('Status').selectOption('failed');
+    await filterBy({ Status: 'failed' });
     await row.waitFor({ state: 'detached' });
-    await page.getByLabel('Status').selectOption('sent');
+    await filterBy({ Status: 'sent' });
     await row.waitFor();
   }
+
+  /** Fills the filter form's fields by their labels (a select by its option) and applies them. */
+  async function filterBy(fields: Record<string, string>): Promise<void> {
+    const form = browser.page.getByRole('search');
+    for (const [label, value] of Object.entries(fields)) {
+      const field = form.getByLabel(label);
+      if (label === 'Status') await field.selectOption(value);
+      else await field.fill(value);
+    }
+    await form.getByRole('button', { name: 'Filter' }).click();
+  }
+
+  it('filters by recipient, tag and subject words, and pages to older messages and back', async () => {
+    const { page } = browser;
+    const run = Date.now();
+    const batch = Array.from({ length: 23 }, (_, n) => ({ ...message, to: `reader-${n}-${run}@example.com`, subject: `Page test ${n}`, tags: [`paging-${run}`] }));
+    await running.app.http.post('/v1/emails/batch').set('Authorization', operator.bearer).send(batch).expect(202);
+    await page.goto(url);
+    await signIn(operator.key);
+
+    await filterBy({ Recipient: `reader-7-${run}@example.com` });
+    await page.getByRole('link', { name: 'Page test 7', exact: true }).waitFor();
+    await page.getByRole('row').nth(2).waitFor({ state: 'detached' });
+
+    await filterBy({ Recipient: '', Tag: `paging-${run}` });
+    const subjects = () => page.getByRole('table').getByRole('link').allTextContents();
+    await page.getByRole('button', { name: 'Older' }).waitFor();
+    const newest = await subjects();
+    expect(newest).toHaveLength(20);
+    await page.getByRole('button', { name: 'Older' }).click();
+    // The other three, once the history has all of them (the page keeps itself current).
+    await page.getByRole('table').getByRole('link').nth(2).waitFor();
+    const older = await subjects();
+    expect([...newest, ...older].sort()).toEqual(batch.map(({ subject }) => subject).sort());
+    expect(await page.getByRole('button', { name: 'Older' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Newest' }).click();
+    await page.getByRole('button', { name: 'Older' }).waitFor();
+    expect(await subjects()).toEqual(newest);
+
+    await filterBy({ Tag: '', 'Subject words': 'nothing-matches-this' });
+    await page.getByText('No messages.').waitFor();
+    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+  });
 });
 
 describe('the console in a browser, on a mailroute without API keys (loopback only)', () => {
