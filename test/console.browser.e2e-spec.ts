@@ -1,5 +1,6 @@
 import { newApiKey } from './support/api-keys';
 import { useBrowser } from './support/browser';
+import { pollUntil } from './support/poll';
 import { useTestApp } from './support/test-app';
 
 const operator = newApiKey('operator', 'admin');
@@ -136,7 +137,7 @@ describe('the console in a browser, with API keys configured', () => {
     expect(newest).toHaveLength(20);
     await page.getByRole('button', { name: 'Older' }).click();
     // The other three, once the history has all of them (the page keeps itself current).
-    await page.getByRole('table').getByRole('link').nth(2).waitFor();
+    await pollUntil(() => page.getByRole('table').getByRole('link').count(), (count) => count === 3);
     const older = await subjects();
     expect([...newest, ...older].sort()).toEqual(batch.map(({ subject }) => subject).sort());
     expect(await page.getByRole('button', { name: 'Older' }).count()).toBe(0);

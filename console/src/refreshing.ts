@@ -11,6 +11,13 @@ const REFRESH_MS = 2_000;
 export function useRefreshing<T>(load: () => Promise<T>, inputs: unknown[]): { value: T | undefined; reload: () => void } {
   const [value, setValue] = useState<T>();
   const [asked, setAsked] = useState(0);
+  const key = JSON.stringify(inputs);
+  const [shownFor, setShownFor] = useState(key);
+  // What was loaded for other inputs (another filter, another page) is not shown under these.
+  if (shownFor !== key) {
+    setShownFor(key);
+    setValue(undefined);
+  }
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let current = true;
