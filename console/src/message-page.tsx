@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Attempt, Email, EmailEvent } from '../../clients/typescript/src';
 import { consoleClient, refusal } from './console-api';
+import { StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 
 type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[] } | { state: 'failed'; why: string };
@@ -45,28 +46,27 @@ export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
 }
 
 function Envelope({ email }: { email: Email }) {
-  const addresses = (list: { email: string }[]) => list.map(({ email: address }) => address).join(', ') || '—';
   return (
     <dl class="envelope">
       <dt>Status</dt>
       <dd>
-        <span class={`badge badge-${email.status}`}>{email.status}</span>
+        <StatusBadge status={email.status} />
       </dd>
       <dt>From</dt>
       <dd>{email.from.email}</dd>
       <dt>To</dt>
-      <dd>{addresses(email.to)}</dd>
+      <dd>{addressList(email.to)}</dd>
       <dt>Cc</dt>
-      <dd>{addresses(email.cc)}</dd>
+      <dd>{addressList(email.cc)}</dd>
       <dt>Created</dt>
       <dd>
-        <time dateTime={email.createdAt}>{new Date(email.createdAt).toLocaleString()}</time>
+        <Time at={email.createdAt} />
       </dd>
       {email.sendAt && (
         <>
           <dt>Due</dt>
           <dd>
-            <time dateTime={email.sendAt}>{new Date(email.sendAt).toLocaleString()}</time>
+            <Time at={email.sendAt} />
           </dd>
         </>
       )}
@@ -108,7 +108,7 @@ function Attempts({ attempts }: { attempts: Attempt[] }) {
                 <td>{attempt.provider}</td>
                 <td>{attempt.round}</td>
                 <td>
-                  <time dateTime={attempt.startedAt}>{new Date(attempt.startedAt).toLocaleString()}</time>
+                  <Time at={attempt.startedAt} />
                 </td>
                 <td>{attempt.durationMs} ms</td>
                 <td>{attempt.outcome}</td>
@@ -129,7 +129,7 @@ function Timeline({ events }: { events: EmailEvent[] }) {
       <ol class="timeline">
         {events.map((event) => (
           <li>
-            <time dateTime={event.at}>{new Date(event.at).toLocaleString()}</time> <strong>{event.type}</strong>
+            <Time at={event.at} /> <strong>{event.type}</strong>
             {event.provider && ` (${event.provider})`}
             {event.detail && `: ${event.detail}`}
           </li>

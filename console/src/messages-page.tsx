@@ -1,22 +1,23 @@
 import { useState } from 'preact/hooks';
 import { type Email, type EmailStatus, emailStatusValues, type operations } from '../../clients/typescript/src';
 import { consoleClient, refusal } from './console-api';
+import { StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
 type Query = NonNullable<operations['listEmails']['parameters']['query']>;
 type Listing = { state: 'loaded'; emails: Email[]; nextCursor: string | null } | { state: 'failed'; why: string };
 
-/** The newest messages first, filtered, a page at a time; the first page kept current while it is open. */
+/** The newest messages first, filtered, a page at a time, the page shown kept current. */
 export function MessagesPage({ apiKey }: { apiKey?: string }) {
   const [query, setQuery] = useState<Query>({});
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  /** The page shown after the newest: undefined for the newest. */
+  const [cursor, setCursor] = useState<string>();
   const { value: listing } = useRefreshing(() => list(apiKey, { ...query, cursor }), [apiKey, JSON.stringify(query), cursor]);
 
   const filter = (next: Query) => {
     setQuery(next);
-    setCursors([]);
+    setCursor(undefined);
   };
 
   return (
@@ -25,13 +26,13 @@ export function MessagesPage({ apiKey }: { apiKey?: string }) {
       <Filters onFilter={filter} />
       <Messages listing={listing} />
       <nav aria-label="Pages" class="pages">
-        {cursors.length > 0 && (
-          <button type="button" onClick={() => setCursors([])}>
+        {cursor !== undefined && (
+          <button type="button" onClick={() => setCursor(undefined)}>
             Newest
           </button>
         )}
         {listing?.state === 'loaded' && listing.nextCursor && (
-          <button type="button" onClick={() => setCursors([...cursors, listing.nextCursor!])}>
+          <button type="button" onClick={() => setCursor(listing.nextCursor!)}>
             Older
           </button>
         )}
@@ -39,6 +40,16 @@ export function MessagesPage({ apiKey }: { apiKey?: string }) {
     </main>
   );
 }
+
+/** The filters typed in, each a field of the form named after its query parameter. */
+const TYPED_FILTERS = [
+  { label: 'Recipient', input: { name: 'to', type: 'email' } },
+  { label: 'Sender', input: { name: 'from', type: 'email' } },
+  { label: 'Tag', input: { name: 'tag', type: 'text' } },
+  { label: 'Subject words', input: { name: 'subject', type: 'search' } },
+  { label: 'Since', input: { name: 'since', type: 'datetime-local' } },
+  { label: 'Until', input: { name: 'until', type: 'datetime-local' } },
+] as const;
 
 /** The API's filters, applied together when the form is sent; an empty field filters nothing. */
 function Filters({ onFilter }: { onFilter: (query: Query) => void }) {
@@ -70,30 +81,12 @@ function Filters({ onFilter }: { onFilter: (query: Query) => void }) {
           ))}
         </select>
       </label>
-      <label>
-        Recipient
-        <input name="to" type="email" />
-      </label>
-      <label>
-        Sender
-        <input name="from" type="email" />
-      </label>
-      <label>
-        Tag
-        <input name="tag" />
-      </label>
-      <label>
-        Subject words
-        <input name="subject" type="search" />
-      </label>
-      <label>
-        Since
-        <input name="since" type="datetime-local" />
-      </label>
-      <label>
-        Until
-        <input name="until" type="datetime-local" />
-      </label>
+      {TYPED_FILTERS.map(({ label, input }) => (
+        <label>
+          {label}
+          <input {...input} />
+        </label>
+      ))}
       <button type="submit">Filter</button>
     </form>
   );
@@ -119,12 +112,12 @@ function Messages({ listing }: { listing?: Listing }) {
         {listing.emails.map((email) => (
           <tr key={email.id} data-id={email.id}>
             <td>
-              <time dateTime={email.createdAt}>{new Date(email.createdAt).toLocaleString()}</time>
+              <Time at={email.createdAt} />
             </td>
             <td>
-              <span class={`badge badge-${email.status}`}>{email.status}</span>
+              <StatusBadge status={email.status} />
             </td>
-            <td>{email.to.map(({ email: address }) => address).join(', ')}</td>
+            <td>{addressList(email.to)}</td>
             <td>
               <a href={messageHref(email.id)}>{email.subject}</a>
             </td>

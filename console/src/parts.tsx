@@ -1,0 +1,8 @@
+import type { EmailStatus } from '../../clients/typescript/src';
+
+/** A time as the reader's locale writes it, with the exact instant kept for assistive technology. */
+export const Time = ({ at }: { at: string }) => <time dateTime={at}>{new Date(at).toLocaleString()}</time>;
+
+export const StatusBadge = ({ status }: { status: EmailStatus }) => <span class={`badge badge-${status}`}>{status}</span>;
+
+export const addressList = (list: { email: string }[]) => list.map(({ email }) => email).join(', ') || '—';
