@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MailrouteClient, operations } from '../clients/typescript/src';
-import { ApiContract, ApiDocument, ContractLedger, operationsOf, rawAnswer } from './support/api-contract';
+import { ApiContract, ApiDocument, ContractLedger, rawAnswer } from './support/api-contract';
+import { operationsOf } from './support/openapi-operations';
 import { newApiKey } from './support/api-keys';
 import { useContractApp } from './support/contract-app';
 import { pollUntil } from './support/poll';

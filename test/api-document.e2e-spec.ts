@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { operationsOf } from './support/openapi-operations';
 import { useTestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -30,9 +31,7 @@ interface Document {
 }
 
 const operations = (document: Document) =>
-  Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, ...operation })),
-  );
+  operationsOf(document).map(({ method, path, ...operation }) => ({ route: `${method} ${path}`, ...operation }));
 
 /** Every `enum` under `value`, with where it is. */
 function enumsIn(value: unknown, at: string): string[] {

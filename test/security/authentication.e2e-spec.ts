@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { scopeMissing } from '../../src/auth/auth.module';
 import { newApiKey } from '../support/api-keys';
+import { operationsOf } from '../support/openapi-operations';
 import { useTestApp } from '../support/test-app';
 
 const sender = newApiKey('shop', 'send');
@@ -87,13 +88,11 @@ describe('finding 1: every route needs a key unless it is marked public, however
   async function documentedCalls() {
     type Operation = { responses: Record<string, { content?: { 'application/json'?: { example?: { message?: unknown } } } }> };
     const document = (await running.app.http.get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, Operation>> };
-    return Object.entries(document.paths).flatMap(([path, operations]) =>
-      Object.entries(operations).map(([method, operation]) => ({
-        method: method.toUpperCase(),
-        path: path.replace('{id}', scheduledId).replace('{name}', 'outbox').replace('{email}', 'someone@example.com'),
-        adminOnly: operation.responses['403']?.content?.['application/json']?.example?.message === scopeMissing('admin'),
-      })),
-    );
+    return operationsOf(document).map(({ method, path, responses }) => ({
+      method,
+      path: path.replace('{id}', scheduledId).replace('{name}', 'outbox').replace('{email}', 'someone@example.com'),
+      adminOnly: responses['403']?.content?.['application/json']?.example?.message === scopeMissing('admin'),
+    }));
   }
 
   it('answers 401, naming the Bearer scheme, on every route of the API document except the public ones', async () => {

@@ -5,6 +5,7 @@ import { OpenAPIBackend, SetMatchType } from 'openapi-backend';
 import type { ErrorObject } from 'ajv';
 import { MailrouteClient, createMailrouteClient } from '../../clients/typescript/src';
 import { closedDocument } from './closed-schemas';
+import { operationsOf } from './openapi-operations';
 
 interface Header {
   required?: boolean;
@@ -36,12 +37,6 @@ export interface Answer {
   headers: Headers;
   body: string;
 }
-
-/** Every operation of `document`, with its method and path. */
-export const operationsOf = (document: ApiDocument) =>
-  Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, ...operation })),
-  );
 
 /**
  * Which statuses each operation was seen to answer, across every app of a test file, to hold against
