@@ -16,6 +16,7 @@ import { addToRequestLog } from '../../logging/logging.module';
 import { WhenRedisDown } from '../../redis/redis.module';
 import { AcceptedEmailDto, BatchItemAcceptedDto, BatchItemRefusedDto } from './dto/accepted-email.dto';
 import { AddressObjectDto, SendEmailDto } from './dto/send-email.dto';
+import { KEY_REUSED } from './idempotency.store';
 import { BatchItemResult, IntakeService, MAX_BATCH } from './intake.service';
 import { NOT_STORED } from './message.writer';
 
@@ -45,7 +46,6 @@ const MESSAGE = {
   metadata: { orderId: '1042' },
 };
 
-const KEY_REUSED = 'This Idempotency-Key was already used with a different request body.';
 const TOO_LARGE = 'request entity too large';
 
 @ApiTags('emails')

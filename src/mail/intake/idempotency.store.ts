@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { RedisConnection } from '../../redis/redis.module';
 
 const TTL_SECONDS = 86_400;
+export const KEY_REUSED = 'This Idempotency-Key was already used with a different request body.';
 
 /** Who first used an Idempotency-Key, for which body, and which message ids it got. */
 interface Claim {
@@ -30,7 +31,7 @@ export class IdempotencyStore {
     if (!existing) return this.claim(scope, key, body, ids);
     const earlier = JSON.parse(existing) as Claim;
     if (earlier.fingerprint !== fingerprint) {
-      throw new ConflictException('This Idempotency-Key was already used with a different request body.');
+      throw new ConflictException(KEY_REUSED);
     }
     return { first: false, ids: earlier.ids };
   }
