@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Attempt, Email, EmailEvent } from '../../clients/typescript/src';
 import { consoleClient, refusal } from './console-api';
-import { StatusBadge, Time, addressList } from './parts';
+import { ColumnHeads, StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 
 type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[] } | { state: 'failed'; why: string };
@@ -92,16 +92,7 @@ function Attempts({ attempts }: { attempts: Attempt[] }) {
         <p class="status-line">No attempt yet.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Provider</th>
-              <th scope="col">Round</th>
-              <th scope="col">Started</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Answer</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Provider', 'Round', 'Started', 'Duration', 'Outcome', 'Answer']} />
           <tbody>
             {attempts.map((attempt) => (
               <tr>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { type Email, type EmailStatus, emailStatusValues, type operations } from '../../clients/typescript/src';
 import { consoleClient, refusal } from './console-api';
-import { StatusBadge, Time, addressList } from './parts';
+import { ColumnHeads, StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
@@ -99,15 +99,7 @@ function Messages({ listing }: { listing?: Listing }) {
   return (
     <table>
       <caption>Newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Created</th>
-          <th scope="col">Status</th>
-          <th scope="col">To</th>
-          <th scope="col">Subject</th>
-          <th scope="col">Provider</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={['Created', 'Status', 'To', 'Subject', 'Provider']} />
       <tbody>
         {listing.emails.map((email) => (
           <tr key={email.id} data-id={email.id}>

@@ -6,3 +6,14 @@ export const Time = ({ at }: { at: string }) => <time dateTime={at}>{new Date(at
 export const StatusBadge = ({ status }: { status: EmailStatus }) => <span class={`badge badge-${status}`}>{status}</span>;
 
 export const addressList = (list: { email: string }[]) => list.map(({ email }) => email).join(', ') || '—';
+
+/** A table's head: one column header for each name. */
+export const ColumnHeads = ({ names }: { names: string[] }) => (
+  <thead>
+    <tr>
+      {names.map((name) => (
+        <th scope="col">{name}</th>
+      ))}
+    </tr>
+  </thead>
+);
