@@ -2,9 +2,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { accepts } from './console-api';
 import { MessagePage } from './message-page';
 import { MessagesPage } from './messages-page';
-import { useRoute } from './route';
+import { ProvidersPage } from './providers-page';
+import { QueuePage } from './queue-page';
+import { type Route, SECTIONS, useRoute } from './route';
 import { forgetKey, storeKey, storedKey } from './session';
 import { SignIn } from './sign-in';
+import { SuppressionsPage } from './suppressions-page';
 
 type Session = { state: 'checking' } | { state: 'signed-out' } | { state: 'signed-in'; apiKey?: string };
 
@@ -38,13 +41,38 @@ export function App() {
     <>
       <header class="top">
         <h1>mailroute</h1>
+        <nav aria-label="Sections" class="sections">
+          {SECTIONS.map(({ page, title, href }) => (
+            <a href={href} aria-current={sectionOf(route) === page ? 'page' : undefined}>
+              {title}
+            </a>
+          ))}
+        </nav>
         {session.apiKey !== undefined && (
           <button type="button" onClick={signOut}>
             Sign out
           </button>
         )}
       </header>
-      {route.page === 'message' ? <MessagePage id={route.id} apiKey={session.apiKey} /> : <MessagesPage apiKey={session.apiKey} />}
+      <Page route={route} apiKey={session.apiKey} />
     </>
   );
 }
+
+function Page({ route, apiKey }: { route: Route; apiKey?: string }) {
+  switch (route.page) {
+    case 'message':
+      return <MessagePage id={route.id} apiKey={apiKey} />;
+    case 'providers':
+      return <ProvidersPage apiKey={apiKey} />;
+    case 'suppressions':
+      return <SuppressionsPage apiKey={apiKey} />;
+    case 'queue':
+      return <QueuePage apiKey={apiKey} />;
+    default:
+      return <MessagesPage apiKey={apiKey} />;
+  }
+}
+
+/** A message's page belongs to the messages section. */
+const sectionOf = (route: Route) => (route.page === 'message' ? 'messages' : route.page);
