@@ -60,6 +60,7 @@ function wellFormedCalls(id: string): Record<OperationId, Call> {
     sendBatch: (client) => client.POST('/v1/emails/batch', { body: [message, message] }),
     getEmail: (client) => client.GET('/v1/emails/{id}', { params: { path } }),
     listEmailEvents: (client) => client.GET('/v1/emails/{id}/events', { params: { path } }),
+    getEmailContent: (client) => client.GET('/v1/emails/{id}/content', { params: { path } }),
     cancelEmail: (client) => client.POST('/v1/emails/{id}/cancel', { params: { path } }),
     listSuppressions: (client) => client.GET('/v1/suppressions'),
     removeSuppression: (client) => client.DELETE('/v1/suppressions/{email}', { params: { path: { email: 'ann@example.com' } } }),
@@ -237,7 +238,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
     });
   });
 
-  describe('reading and cancelling: getEmail, listEmailEvents, listEmails and cancelEmail', () => {
+  describe('reading and cancelling: getEmail, listEmailEvents, getEmailContent, listEmails and cancelEmail', () => {
     let sentId: string;
 
     beforeAll(async () => {
@@ -248,10 +249,11 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
       );
     });
 
-    it('answer a sent message, its events and the listing with 200', async () => {
+    it('answer a sent message, its events, its bodies and the listing with 200', async () => {
       const path = { id: sentId };
       expect((await as('reader').GET('/v1/emails/{id}', { params: { path } })).data).toMatchObject({ status: 'sent', attempts: [expect.anything()] });
       expect(await statusOf(as('reader').GET('/v1/emails/{id}/events', { params: { path } }))).toBe(200);
+      expect((await as('reader').GET('/v1/emails/{id}/content', { params: { path } })).data).toEqual({ text: message.text, html: null });
       // The listing reads the history, which learns of a message moments after it is sent.
       await pollUntil(
         () => as('reader').GET('/v1/emails', { params: { query: { tag: 'contract', limit: 10 } } }),
@@ -269,13 +271,13 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
 
     it('answer an unknown id with 404, and another key\'s message too', async () => {
       const unknown = wellFormedCalls(randomUUID());
-      const operations: OperationId[] = ['getEmail', 'listEmailEvents', 'cancelEmail'];
+      const operations: OperationId[] = ['getEmail', 'listEmailEvents', 'getEmailContent', 'cancelEmail'];
       expect(await statusesOf(as('reader'), operations, unknown)).toEqual(everyOne(operations, 404));
       expect(await statusesOf(as('sender'), operations, wellFormedCalls(sentId))).toEqual(everyOne(operations, 404));
     });
 
     it('answer a malformed id, and a limit out of range, with 400', async () => {
-      const operations: OperationId[] = ['getEmail', 'listEmailEvents', 'cancelEmail'];
+      const operations: OperationId[] = ['getEmail', 'listEmailEvents', 'getEmailContent', 'cancelEmail'];
       expect(await statusesOf(as('reader'), operations, wellFormedCalls('not-an-id'))).toEqual(everyOne(operations, 400));
       expect(await statusOf(as('reader').GET('/v1/emails', { params: { query: { limit: 101 } } }))).toBe(400);
     });
@@ -379,13 +381,29 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
   describe('keys: every keyed operation', () => {
     it('answers a caller without a key with 401', async () => {
       const operations = keyedOperations(running.contract.document);
-      expect(operations).toHaveLength(12);
+      expect(operations).toHaveLength(13);
       expect(await statusesOf(running.client(), operations, wellFormedCalls(randomUUID()))).toEqual(everyOne(operations, 401));
     });
 
     it('answers a send key on an admin route with 403', async () => {
       expect(await statusesOf(as('sender'), ADMIN_ONLY, wellFormedCalls(randomUUID()))).toEqual(everyOne(ADMIN_ONLY, 403));
     });
+  });
+});
+
+describe('a mailroute that keeps no bodies (MAIL_BODY_RETENTION_DAYS=0)', () => {
+  const running = useContractApp(ledger, () => ({ env: { MAIL_BODY_RETENTION_DAYS: '0' } }));
+
+  it('answers the bodies of a message that has left Redis with 410, and the message itself with 200', async () => {
+    const { data } = await running.client().POST('/v1/emails', { body: message });
+    const path = { id: data!.id };
+    // Sent, and moved to the history: only Redis held its bodies.
+    await pollUntil(
+      () => running.client().GET('/v1/emails/{id}/content', { params: { path } }),
+      ({ response }) => response.status !== 200,
+    );
+    expect(await statusOf(running.client().GET('/v1/emails/{id}/content', { params: { path } }))).toBe(410);
+    expect((await running.client().GET('/v1/emails/{id}', { params: { path } })).data).toMatchObject({ status: 'sent' });
   });
 });
 

@@ -55,6 +55,7 @@ describe('the API document', () => {
       'POST /v1/emails/batch': 'sendBatch',
       'GET /v1/emails/{id}': 'getEmail',
       'GET /v1/emails/{id}/events': 'listEmailEvents',
+      'GET /v1/emails/{id}/content': 'getEmailContent',
       'POST /v1/emails/{id}/cancel': 'cancelEmail',
       'GET /v1/suppressions': 'listSuppressions',
       'DELETE /v1/suppressions/{email}': 'removeSuppression',

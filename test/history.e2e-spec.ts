@@ -81,8 +81,18 @@ describe('history in PostgreSQL', () => {
     expect(row).toEqual({ status: 'sent', recipients: ['ann@example.com', 'bob@example.com'], attempts: 1, events: 3 });
     const [body] = await rows<{ text: string; html: string }>(databaseUrl, 'select text, html from message_bodies where email_id = $1', [sent.id]);
     expect(body).toEqual({ text: message.text, html: message.html });
+    expect((await app.http.get(`/v1/emails/${sent.id}/content`).expect(200)).body).toEqual(body);
     expect(await client.zscore('mailroute:finished', sent.id)).toBeNull();
     expect(await client.zscore('mailroute:inflight', sent.id)).toBeNull();
+  });
+
+  it('serves the bodies of a message in flight from Redis, before the history keeps any', async () => {
+    const { body: accepted } = await app.send({ ...message, sendAt: new Date(Date.now() + 3_600_000).toISOString() }).expect(202);
+    const content = await app.http.get(`/v1/emails/${accepted.id}/content`).expect(200);
+    expect(content.body).toEqual({ text: message.text, html: message.html });
+    expect(await rows(databaseUrl, 'select 1 from message_bodies where email_id = $1', [accepted.id])).toEqual([]);
+    // Finished, so that it moves like the others (a later test sees Redis empty).
+    await app.http.post(`/v1/emails/${accepted.id}/cancel`).expect(200);
   });
 
   it('moves a message whose text has a NUL, which PostgreSQL text cannot hold, with U+FFFD in its place, and the messages beside it', async () => {

@@ -3,7 +3,7 @@ import { ApiExtraModels, ApiResponse, HeadersObject, ResponseObject, getSchemaPa
 import { ErrorResponseDto } from './error-response.dto';
 
 /** The error statuses the API answers with its JSON error body. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 503;
 
 const REASONS: Record<ErrorStatus, string> = {
   400: 'Bad Request',
@@ -11,6 +11,7 @@ const REASONS: Record<ErrorStatus, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Payload Too Large',
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',

@@ -82,6 +82,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/emails/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The text and HTML bodies as they were sent, while they are kept: until the message is final, then
+         *     MAIL_BODY_RETENTION_DAYS. Attachments' bytes are kept only until the message is final, and are not served.
+         */
+        get: operations["getEmailContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/emails/{id}/cancel": {
         parameters: {
             query?: never;
@@ -614,6 +634,19 @@ export interface components {
             /** @example sendgrid answered HTTP 503: Service Unavailable */
             detail?: string;
         };
+        EmailContent: {
+            /**
+             * @description The plain-text body, as it was sent; null when the message had none.
+             * @example Hello Ann, your order is on its way.
+             */
+            text: string | null;
+            /**
+             * @description The HTML body, as it was sent; null when the message had none. It is the sender's markup: show it only
+             *     where its scripts cannot run (a sandboxed frame).
+             * @example <p>Hello Ann, your order is on its way.</p>
+             */
+            html: string | null;
+        };
         /** @enum {string} */
         SuppressionReason: "hard_bounce" | "complaint";
         Suppression: {
@@ -863,6 +896,7 @@ export type Email = components['schemas']['Email'];
 export type EmailList = components['schemas']['EmailList'];
 export type EmailEventType = components['schemas']['EmailEventType'];
 export type EmailEvent = components['schemas']['EmailEvent'];
+export type EmailContent = components['schemas']['EmailContent'];
 export type SuppressionReason = components['schemas']['SuppressionReason'];
 export type Suppression = components['schemas']['Suppression'];
 export type RecordedEvents = components['schemas']['RecordedEvents'];
@@ -1740,6 +1774,182 @@ export interface operations {
                      *       "statusCode": 503,
                      *       "error": "Service Unavailable",
                      *       "message": "The message's events cannot be read while their store (Redis) is unreachable; try again."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getEmailContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message's id, as `POST /v1/emails` answered it. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailContent"];
+                };
+            };
+            /** @description The id is not a mailroute id (a UUID). */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "id must be a UUID"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description The scheme the API expects: `Bearer realm="mailroute"`. */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "A valid API key is required: send it as \"Authorization: Bearer <key>\"."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No message with this id that this API key may see (or it has expired). */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "No email with id 3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The message is known, but its bodies are no longer kept. */
+            410: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 410,
+                     *       "error": "Gone",
+                     *       "message": "The message's bodies are no longer kept (MAIL_BODY_RETENTION_DAYS)."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over API_RATE_LIMIT; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit": number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining": number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset": number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry after the number of seconds in Retry-After."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A store the route needs is unreachable; nothing was changed. Retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "message": "The message's bodies cannot be read while its store (Redis) is unreachable; try again."
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];

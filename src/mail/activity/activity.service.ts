@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, GoneException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { TimeoutStrategy, timeout } from 'cockatiel';
 import { Principal, grants } from '../../auth/auth.module';
@@ -14,6 +14,13 @@ const freshnessTimeout = timeout(1_000, TimeoutStrategy.Aggressive);
 const DEFAULT_PAGE = 20;
 const REDIS_AWAY = Symbol('Redis did not answer');
 export const HISTORY_UNREACHABLE = 'The message history (PostgreSQL) is unreachable; try again.';
+export const CONTENT_GONE = "The message's bodies are no longer kept (MAIL_BODY_RETENTION_DAYS).";
+
+/** A message's bodies; null for one it was sent without. */
+export interface EmailContent {
+  text: string | null;
+  html: string | null;
+}
 
 /**
  * What a caller may see of messages and do to them: read one, list, read its events, cancel. A message
@@ -35,6 +42,19 @@ export class ActivityService {
     const record = (await this.store.find(id)) ?? (await this.fromHistory(() => this.history.find(id)));
     if (!record || !mayAccess(caller, record)) throw new NotFoundException(`No email with id ${id}`);
     return record;
+  }
+
+  /**
+   * The bodies as they were sent: from Redis while the message is there, then from the history while it
+   * keeps them; 410 once it no longer does (the message itself is kept longer than its bodies).
+   */
+  async content(id: string, caller: Principal): Promise<EmailContent> {
+    const record = await this.find(id, caller);
+    // Every message has a body (intake requires text or html), and only Redis's record carries them.
+    const inRedis = record.email.text !== undefined || record.email.html !== undefined;
+    const bodies = inRedis ? record.email : await this.fromHistory(() => this.history.body(id));
+    if (!bodies) throw new GoneException(CONTENT_GONE);
+    return { text: bodies.text ?? null, html: bodies.html ?? null };
   }
 
   /** A send key lists its own messages; an admin key lists everyone's. */

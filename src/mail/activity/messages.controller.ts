@@ -4,8 +4,8 @@ import { Caller, Principal } from '../../auth/auth.module';
 import { ApiError } from '../../http/api-error.decorator';
 import { WhenRedisDown } from '../../redis/redis.module';
 import { EmailRecord } from '../messages/messages.module';
-import { ActivityService, HISTORY_UNREACHABLE } from './activity.service';
-import { EmailDto, EmailEventDto, EmailListDto } from './dto/email.dto';
+import { ActivityService, CONTENT_GONE, HISTORY_UNREACHABLE } from './activity.service';
+import { EmailContentDto, EmailDto, EmailEventDto, EmailListDto } from './dto/email.dto';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
 
 const ID = { name: 'id', description: "The message's id, as `POST /v1/emails` answered it.", schema: { type: 'string', format: 'uuid' } };
@@ -57,6 +57,21 @@ export class MessagesController {
   @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
   listEmailEvents(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailEventDto[]> {
     return this.activity.events(id, caller);
+  }
+
+  /**
+   * The text and HTML bodies as they were sent, while they are kept: until the message is final, then
+   * MAIL_BODY_RETENTION_DAYS. Attachments' bytes are kept only until the message is final, and are not served.
+   */
+  @Get(':id/content')
+  @WhenRedisDown("The message's bodies cannot be read while its store (Redis) is unreachable; try again.")
+  @ApiOkResponse({ type: EmailContentDto })
+  @ApiParam(ID)
+  @ApiError(400, NOT_AN_ID, NOT_AN_ID_EXAMPLE)
+  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
+  @ApiError(410, 'The message is known, but its bodies are no longer kept.', CONTENT_GONE)
+  getEmailContent(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailContentDto> {
+    return this.activity.content(id, caller);
   }
 
   /** Cancels a scheduled or queued message. */

@@ -118,3 +118,16 @@ export class EmailListDto {
   @ApiProperty({ type: String, nullable: true, example: 'MTc2Mzg5MjcwMDAwMDozZjBjOWEyZS0...' })
   nextCursor: string | null;
 }
+
+@ApiSchema({ name: 'EmailContent' })
+export class EmailContentDto {
+  /** The plain-text body, as it was sent; null when the message had none. @example "Hello Ann, your order is on its way." */
+  @ApiProperty({ type: String, nullable: true })
+  text: string | null;
+  /**
+   * The HTML body, as it was sent; null when the message had none. It is the sender's markup: show it only
+   * where its scripts cannot run (a sandboxed frame). @example "<p>Hello Ann, your order is on its way.</p>"
+   */
+  @ApiProperty({ type: String, nullable: true })
+  html: string | null;
+}
