@@ -7,6 +7,9 @@ const operator = newApiKey('operator', 'admin');
 const message = { from: 'shop@example.com', to: 'ann@example.com', text: 'Hello' };
 /** What Chromium logs of an API call the console expected to be refused: asking without a key, or with a wrong one. */
 const REFUSED_CALL = 'console.error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
+/** What Chromium logs of each of a message's scripts and event handlers that the sandboxed frame refused to run. */
+const SCRIPT_BLOCKED =
+  "console.error: Blocked script execution in 'about:srcdoc' because the document's frame is sandboxed and the 'allow-scripts' permission is not set.";
 
 describe('the console in a browser, with API keys configured', () => {
   const running = useTestApp({ env: { API_KEYS: operator.entry } });
@@ -77,6 +80,41 @@ describe('the console in a browser, with API keys configured', () => {
     await page.getByRole('link', { name: 'All messages' }).click();
     await page.getByRole('heading', { name: 'Messages' }).waitFor();
     expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+  });
+
+  it("shows a message's HTML in a sandboxed frame where its scripts do not run, its text and its attachments", async () => {
+    const { page } = browser;
+    const html =
+      '<p id="shown" style="color: rgb(1, 2, 3)">Rendered in the frame</p>' +
+      '<script>document.body.dataset.scriptRan = "yes"; parent.document.title = "taken over";</script>' +
+      '<img src="data:," onload="document.body.dataset.handlerRan = \'yes\'" onerror="document.body.dataset.handlerRan = \'yes\'">';
+    const attachment = { filename: 'invoice-1042.pdf', contentType: 'application/pdf', content: Buffer.alloc(2048, 7).toString('base64') };
+    const subject = `Scripted HTML ${Date.now()}`;
+    const { body } = await running.app.http
+      .post('/v1/emails')
+      .set('Authorization', operator.bearer)
+      .send({ ...message, subject, text: 'The plain version', html, attachments: [attachment] })
+      .expect(202);
+    await page.goto(`${url}#/messages/${body.id}`);
+    await signIn(operator.key);
+    await page.getByRole('heading', { name: subject }).waitFor();
+
+    const frame = page.frameLocator('iframe[title="The message\'s HTML body"]');
+    const shown = frame.locator('#shown');
+    await shown.waitFor();
+    expect(await shown.evaluate((element) => element.ownerDocument.defaultView?.getComputedStyle(element).color)).toBe('rgb(1, 2, 3)');
+    expect(await page.locator('iframe.html-body').getAttribute('sandbox')).toBe('');
+    await page.getByText('The plain version').waitFor();
+    await page.getByRole('row').filter({ hasText: 'invoice-1042.pdf' }).getByRole('cell', { name: 'application/pdf' }).waitFor();
+
+    // Neither the script nor the handler ran, in the frame or in the console around it.
+    expect(await frame.locator('body').evaluate((frameBody) => ({ ...frameBody.dataset }))).toEqual({});
+    expect(await page.title()).toBe('mailroute console');
+    const [signedOut, ...blocked] = browser.pageErrors();
+    expect(signedOut).toBe(REFUSED_CALL);
+    // The script and the handler at least (Chromium may report a handler once per event it refuses).
+    expect(blocked.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(blocked)).toEqual(new Set([SCRIPT_BLOCKED]));
   });
 
   it('cancels a scheduled message', async () => {

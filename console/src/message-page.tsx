@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Attempt, Email, EmailEvent } from '../../clients/typescript/src';
 import { consoleClient, refusal } from './console-api';
+import { MessageBody } from './message-body';
 import { ColumnHeads, StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 
@@ -39,6 +40,7 @@ export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
           {cancelRefused && <p role="alert">{cancelRefused}</p>}
           <Attempts attempts={loaded.email.attempts} />
           <Timeline events={loaded.events} />
+          <MessageBody id={id} apiKey={apiKey} attachments={loaded.email.attachments} />
         </>
       )}
     </main>

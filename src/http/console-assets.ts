@@ -8,13 +8,15 @@ import { join } from 'node:path';
 const ASSETS = join(__dirname, '..', '..', 'console', 'dist');
 
 /**
- * Nothing but this origin's own files and API: no inline script or style, no other origin, no frame of
- * the console inside another page.
+ * Nothing but this origin's own files and API: no inline script, no other origin, no frame of the console
+ * inside another page. A message's HTML is shown in a sandboxed srcdoc frame, which takes this policy as
+ * its own: inline styles are allowed so that an email looks as its sender styled it (email HTML is styled
+ * inline). They cannot run code, and the console itself renders no one else's markup outside that frame.
  */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
   "connect-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",
