@@ -61,6 +61,7 @@ function wellFormedCalls(id: string): Record<OperationId, Call> {
     getEmail: (client) => client.GET('/v1/emails/{id}', { params: { path } }),
     listEmailEvents: (client) => client.GET('/v1/emails/{id}/events', { params: { path } }),
     getEmailContent: (client) => client.GET('/v1/emails/{id}/content', { params: { path } }),
+    resendEmail: (client) => client.POST('/v1/emails/{id}/resend', { params: { path } }),
     cancelEmail: (client) => client.POST('/v1/emails/{id}/cancel', { params: { path } }),
     listSuppressions: (client) => client.GET('/v1/suppressions'),
     removeSuppression: (client) => client.DELETE('/v1/suppressions/{email}', { params: { path: { email: 'ann@example.com' } } }),
@@ -166,6 +167,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
   const keys = {
     sender: newApiKey('contract-sender', 'send'),
     restricted: newApiKey('contract-restricted', 'send', ['@shop.example']),
+    restrictedAdmin: newApiKey('contract-restricted-admin', 'admin', ['@shop.example']),
     reader: newApiKey('contract-reader', 'send'),
     admin: newApiKey('contract-admin', 'admin'),
   };
@@ -238,7 +240,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
     });
   });
 
-  describe('reading and cancelling: getEmail, listEmailEvents, getEmailContent, listEmails and cancelEmail', () => {
+  describe('reading, cancelling and sending again: getEmail, listEmailEvents, getEmailContent, listEmails, cancelEmail and resendEmail', () => {
     let sentId: string;
 
     beforeAll(async () => {
@@ -269,15 +271,37 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
       expect(await statusOf(cancel(sentId))).toBe(409);
     });
 
+    it('send a copy of a message with 202 and its Location, and refuse one with attachments, or a reused Idempotency-Key, with 409', async () => {
+      const resend = (id: string, key?: string) =>
+        as('reader').POST('/v1/emails/{id}/resend', { params: { path: { id }, ...(key && { header: { 'Idempotency-Key': key } }) } });
+      const copy = await resend(sentId);
+      expect(copy.response.status).toBe(202);
+      expect(copy.response.headers.get('location')).toBe(`/v1/emails/${copy.data!.id}`);
+      expect((await as('reader').GET('/v1/emails/{id}', { params: { path: { id: copy.data!.id } } })).data).toMatchObject({ resentFrom: sentId });
+
+      const attachment = { filename: 'a.txt', contentType: 'text/plain', content: Buffer.from('a').toString('base64') };
+      const withAttachment = await as('reader').POST('/v1/emails', { body: { ...message, attachments: [attachment] } });
+      expect(await statusOf(resend(withAttachment.data!.id))).toBe(409);
+      const key = randomUUID();
+      expect(await statusOf(resend(sentId, key))).toBe(202);
+      expect(await statusOf(resend(copy.data!.id, key))).toBe(409);
+    });
+
+    it('refuse to send a copy from a sender the key may not use with 403', async () => {
+      const elsewhere = await as('reader').POST('/v1/emails', { body: { ...message, from: 'ceo@elsewhere.example' } });
+      const path = { id: elsewhere.data!.id };
+      expect(await statusOf(as('restrictedAdmin').POST('/v1/emails/{id}/resend', { params: { path } }))).toBe(403);
+    });
+
     it('answer an unknown id with 404, and another key\'s message too', async () => {
       const unknown = wellFormedCalls(randomUUID());
-      const operations: OperationId[] = ['getEmail', 'listEmailEvents', 'getEmailContent', 'cancelEmail'];
+      const operations: OperationId[] = ['getEmail', 'listEmailEvents', 'getEmailContent', 'cancelEmail', 'resendEmail'];
       expect(await statusesOf(as('reader'), operations, unknown)).toEqual(everyOne(operations, 404));
       expect(await statusesOf(as('sender'), operations, wellFormedCalls(sentId))).toEqual(everyOne(operations, 404));
     });
 
     it('answer a malformed id, and a limit out of range, with 400', async () => {
-      const operations: OperationId[] = ['getEmail', 'listEmailEvents', 'getEmailContent', 'cancelEmail'];
+      const operations: OperationId[] = ['getEmail', 'listEmailEvents', 'getEmailContent', 'cancelEmail', 'resendEmail'];
       expect(await statusesOf(as('reader'), operations, wellFormedCalls('not-an-id'))).toEqual(everyOne(operations, 400));
       expect(await statusOf(as('reader').GET('/v1/emails', { params: { query: { limit: 101 } } }))).toBe(400);
     });
@@ -286,10 +310,12 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
   describe('suppressions: a complaint, the 422 it causes, and the admin routes', () => {
     const angry = 'angry@example.com';
 
-    it('takes a signed Mailgun complaint (200), then refuses to send to the address with 422', async () => {
+    it('takes a signed Mailgun complaint (200), then refuses to send to the address, or a copy of a message to it, with 422', async () => {
+      const before = await as('sender').POST('/v1/emails', { body: { ...message, to: angry } });
       const complaint = await mailgunEvent(as('sender'), { event: 'complained', recipient: angry });
       expect(complaint.data).toEqual({ recorded: 1 });
       expect(await statusOf(as('sender').POST('/v1/emails', { body: { ...message, to: angry } }))).toBe(422);
+      expect(await statusOf(as('sender').POST('/v1/emails/{id}/resend', { params: { path: { id: before.data!.id } } }))).toBe(422);
     });
 
     it('lists the address to an admin (200), removes it (204), and answers 404 once it is gone', async () => {
@@ -381,7 +407,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
   describe('keys: every keyed operation', () => {
     it('answers a caller without a key with 401', async () => {
       const operations = keyedOperations(running.contract.document);
-      expect(operations).toHaveLength(13);
+      expect(operations).toHaveLength(14);
       expect(await statusesOf(running.client(), operations, wellFormedCalls(randomUUID()))).toEqual(everyOne(operations, 401));
     });
 
@@ -394,7 +420,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
 describe('a mailroute that keeps no bodies (MAIL_BODY_RETENTION_DAYS=0)', () => {
   const running = useContractApp(ledger, () => ({ env: { MAIL_BODY_RETENTION_DAYS: '0' } }));
 
-  it('answers the bodies of a message that has left Redis with 410, and the message itself with 200', async () => {
+  it('answers the bodies of a message that has left Redis, and a copy of it, with 410, and the message itself with 200', async () => {
     const { data } = await running.client().POST('/v1/emails', { body: message });
     const path = { id: data!.id };
     // Sent, and moved to the history: only Redis held its bodies.
@@ -403,6 +429,7 @@ describe('a mailroute that keeps no bodies (MAIL_BODY_RETENTION_DAYS=0)', () => 
       ({ response }) => response.status !== 200,
     );
     expect(await statusOf(running.client().GET('/v1/emails/{id}/content', { params: { path } }))).toBe(410);
+    expect(await statusOf(running.client().POST('/v1/emails/{id}/resend', { params: { path } }))).toBe(410);
     expect((await running.client().GET('/v1/emails/{id}', { params: { path } })).data).toMatchObject({ status: 'sent' });
   });
 });

@@ -57,6 +57,7 @@ describe('the API document', () => {
       'GET /v1/emails/{id}/events': 'listEmailEvents',
       'GET /v1/emails/{id}/content': 'getEmailContent',
       'POST /v1/emails/{id}/cancel': 'cancelEmail',
+      'POST /v1/emails/{id}/resend': 'resendEmail',
       'GET /v1/suppressions': 'listSuppressions',
       'DELETE /v1/suppressions/{email}': 'removeSuppression',
       'POST /v1/inbound/sendgrid': 'receiveSendGridEvents',

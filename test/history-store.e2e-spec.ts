@@ -45,7 +45,7 @@ describe('history in PostgreSQL', () => {
       const url = await postgres.createDatabase();
       const [first, second] = await Promise.all([0, 1].map(() => DatabaseConnection.open(loadConfig({ DATABASE_URL: url }))));
       const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(first.db);
-      expect(rows.map(({ name }) => name)).toEqual(['0001-history']);
+      expect(rows.map(({ name }) => name)).toEqual(['0001-history', '0002-resent-from']);
       await Promise.all([first.onApplicationShutdown(), second.onApplicationShutdown()]);
     });
 

@@ -1,5 +1,6 @@
 import { Kysely, Migration, MigrationProvider, Migrator } from 'kysely';
 import * as history from './migrations/0001-history';
+import * as resentFrom from './migrations/0002-resent-from';
 
 /**
  * Every migration, by name in the order they apply. Listed in code rather than read from a folder, so
@@ -7,6 +8,7 @@ import * as history from './migrations/0001-history';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-history': history,
+  '0002-resent-from': resentFrom,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

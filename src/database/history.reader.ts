@@ -58,6 +58,7 @@ const MESSAGE_COLUMNS = [
   'provider',
   'provider_message_id',
   'error',
+  'resent_from',
 ] as const satisfies readonly (keyof MessagesTable)[];
 
 type MessageRow = Pick<Selectable<MessagesTable>, (typeof MESSAGE_COLUMNS)[number]>;
@@ -324,6 +325,7 @@ function toRecord(message: MessageRow, attempts: AttemptRow[]): EmailRecord {
     ...(message.error !== null && { error: message.error }),
     attempts: attempts.map(toAttempt),
     attachments: message.attachments,
+    ...(message.resent_from !== null && { resentFrom: message.resent_from }),
   };
 }
 

@@ -45,6 +45,8 @@ export interface MessagesTable {
   provider: string | null;
   provider_message_id: string | null;
   error: Json<{ type: 'transient' | 'permanent'; message: string }> | null;
+  /** The message this one is a copy of (migration 0002). */
+  resent_from: string | null;
 }
 
 export interface MessageEventsTable {

@@ -145,6 +145,7 @@ function messageRow({ record, events }: MessageSnapshot): JsonRow<MessagesTable>
     provider: record.provider ?? null,
     provider_message_id: record.providerMessageId ?? null,
     error: record.error ?? null,
+    resent_from: record.resentFrom ?? null,
   };
 }
 

@@ -69,14 +69,17 @@ describe('retryingFetch', () => {
     expect(server.seen).toEqual(Array(2).fill({ method: 'POST', path: '/v1/emails', idempotencyKey: 'order-1', body: '{"to":"ann@example.com"}' }));
   });
 
-  it('gives a send without a key one of its own before the first try, and keeps it for the retries', async () => {
-    server.script({ status: 503 }, { status: 503 }, { status: 202 });
-    expect((await send(post('/v1/emails/batch'))).status).toBe(202);
-    const keys = server.seen.map(({ idempotencyKey }) => idempotencyKey);
-    expect(keys).toHaveLength(3);
-    expect(new Set(keys).size).toBe(1);
-    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
-  });
+  it.each(['/v1/emails/batch', '/v1/emails/3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44/resend'])(
+    'gives a send without a key (%s) one of its own before the first try, and keeps it for the retries',
+    async (path) => {
+      server.script({ status: 503 }, { status: 503 }, { status: 202 });
+      expect((await send(post(path))).status).toBe(202);
+      const keys = server.seen.map(({ idempotencyKey }) => idempotencyKey);
+      expect(keys).toHaveLength(3);
+      expect(new Set(keys).size).toBe(1);
+      expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
 
   it('stops after its retries and hands back the last answer', async () => {
     server.script({ status: 503 });

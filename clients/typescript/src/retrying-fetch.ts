@@ -18,8 +18,8 @@ type Fetch = (request: Request) => Promise<Response>;
 
 const RETRYABLE_STATUSES = new Set([408, 429, 503]);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-/** The operations that take an Idempotency-Key: sendEmail and sendBatch. */
-const SENDS = /\/v1\/emails(?:\/batch)?\/?$/;
+/** The operations that take an Idempotency-Key: sendEmail, sendBatch and resendEmail. */
+const SENDS = /\/v1\/emails(?:\/batch|\/[^/]+\/resend)?\/?$/;
 
 export function retryingFetch(fetchOnce: Fetch, { retries = 3, baseDelayMs = 500, maxDelayMs = 30_000 }: RetryOptions = {}): Fetch {
   const backoff = (attempt: number) => Math.min(maxDelayMs, backoffMs(attempt, baseDelayMs));

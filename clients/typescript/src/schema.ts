@@ -28,6 +28,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/emails/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a message again: a new message, sent now as this key's, with the original's envelope, headers,
+         *     tags, metadata and bodies, whose `resentFrom` names the original. It is checked as a new message is;
+         *     a message with attachments cannot be copied, nor one whose bodies are no longer kept.
+         */
+        post: operations["resendEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/emails/batch": {
         parameters: {
             query?: never;
@@ -575,6 +596,12 @@ export interface components {
              * @example 2026-11-23T10:15:30.140Z
              */
             updatedAt: string;
+            /**
+             * Format: uuid
+             * @description The message this one is a copy of, sent again with `POST /v1/emails/{id}/resend`.
+             * @example 8d2f4b1e-6a3c-4e9f-b7d0-2c5a9e1f3b68
+             */
+            resentFrom?: string;
             from: components["schemas"]["Address"];
             to: components["schemas"]["Address"][];
             cc: components["schemas"]["Address"][];
@@ -1210,6 +1237,264 @@ export interface operations {
                      *       "statusCode": 413,
                      *       "error": "Payload Too Large",
                      *       "message": "request entity too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A recipient is on the suppression list; nothing was stored. */
+            422: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": [
+                     *         "to[0] gone@example.com is on the suppression list (hard_bounce reported by sendgrid); an admin key may send with \"allowSuppressed\": true"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over API_RATE_LIMIT; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit": number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining": number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset": number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry after the number of seconds in Retry-After."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A store the route needs is unreachable; nothing was changed. Retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "message": "The message could not be stored, so it was not accepted; try again."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resendEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a request safely: for 24 hours the same key with the same body returns the original answer and sends nothing new; with a different body it is a 409. Use one key per message you mean to send, such as `order-1042-shipped`. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The message's id, as `POST /v1/emails` answered it. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The copy is stored and queued. */
+            202: {
+                headers: {
+                    /** @description The message: `/v1/emails/{id}`. */
+                    Location: string;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedEmail"];
+                };
+            };
+            /** @description The id is not a mailroute id (a UUID), or the Idempotency-Key is malformed. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "id must be a UUID"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description The scheme the API expects: `Bearer realm="mailroute"`. */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "A valid API key is required: send it as \"Authorization: Bearer <key>\"."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The original's sender is not allowed for this API key. */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": [
+                     *         "from ceo@elsewhere.example is not an allowed sender for this API key"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No message with this id that this API key may see (or it has expired). */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "No email with id 3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The message has attachments, which are not kept to send again; or the Idempotency-Key was used with another message. */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "A message with attachments cannot be sent again: mailroute keeps their bytes only until it is final. Send it anew with POST /v1/emails."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The message is known, but its bodies are no longer kept. */
+            410: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 410,
+                     *       "error": "Gone",
+                     *       "message": "The message's bodies are no longer kept (MAIL_BODY_RETENTION_DAYS)."
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];

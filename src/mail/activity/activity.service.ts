@@ -49,12 +49,17 @@ export class ActivityService {
    * keeps them; 410 once it no longer does (the message itself is kept longer than its bodies).
    */
   async content(id: string, caller: Principal): Promise<EmailContent> {
+    return (await this.withContent(id, caller)).content;
+  }
+
+  /** The message, and its bodies as content() reads them. */
+  async withContent(id: string, caller: Principal): Promise<{ record: EmailRecord; content: EmailContent }> {
     const record = await this.find(id, caller);
     // Every message has a body (intake requires text or html), and only Redis's record carries them.
     const inRedis = record.email.text !== undefined || record.email.html !== undefined;
     const bodies = inRedis ? record.email : await this.fromHistory(() => this.history.body(id));
     if (!bodies) throw new GoneException(CONTENT_GONE);
-    return { text: bodies.text ?? null, html: bodies.html ?? null };
+    return { record, content: { text: bodies.text ?? null, html: bodies.html ?? null } };
   }
 
   /** A send key lists its own messages; an admin key lists everyone's. */

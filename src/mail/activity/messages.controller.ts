@@ -1,5 +1,5 @@
-import { BadRequestException, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Caller, Principal } from '../../auth/auth.module';
 import { ApiError } from '../../http/api-error.decorator';
 import { WhenRedisDown } from '../../redis/redis.module';
@@ -7,14 +7,7 @@ import { EmailRecord } from '../messages/messages.module';
 import { ActivityService, CONTENT_GONE, HISTORY_UNREACHABLE } from './activity.service';
 import { EmailContentDto, EmailDto, EmailEventDto, EmailListDto } from './dto/email.dto';
 import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
-
-const ID = { name: 'id', description: "The message's id, as `POST /v1/emails` answered it.", schema: { type: 'string', format: 'uuid' } };
-const NOT_AN_ID = 'The id is not a mailroute id (a UUID).';
-const NOT_AN_ID_EXAMPLE = ['id must be a UUID'];
-/** Names the field, as every other 400 does (Nest's own says only "Validation failed"). */
-const UUID = new ParseUUIDPipe({ version: '4', exceptionFactory: () => new BadRequestException(NOT_AN_ID_EXAMPLE) });
-const UNKNOWN = 'No message with this id that this API key may see (or it has expired).';
-const UNKNOWN_EXAMPLE = 'No email with id 3f0c9a2e-1b7d-4c55-9e0a-5f2d8c1b7e44';
+import { ApiEmailId, EMAIL_ID } from './email-id.param';
 
 @ApiTags('emails')
 @Controller('v1/emails')
@@ -41,10 +34,8 @@ export class MessagesController {
   @Get(':id')
   @WhenRedisDown('The message cannot be read while its store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailDto })
-  @ApiParam(ID)
-  @ApiError(400, NOT_AN_ID, NOT_AN_ID_EXAMPLE)
-  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
-  async getEmail(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailDto> {
+  @ApiEmailId()
+  async getEmail(@Param('id', EMAIL_ID) id: string, @Caller() caller: Principal): Promise<EmailDto> {
     return toEmailDto(await this.activity.find(id, caller));
   }
 
@@ -52,10 +43,8 @@ export class MessagesController {
   @Get(':id/events')
   @WhenRedisDown("The message's events cannot be read while their store (Redis) is unreachable; try again.")
   @ApiOkResponse({ type: [EmailEventDto] })
-  @ApiParam(ID)
-  @ApiError(400, NOT_AN_ID, NOT_AN_ID_EXAMPLE)
-  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
-  listEmailEvents(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailEventDto[]> {
+  @ApiEmailId()
+  listEmailEvents(@Param('id', EMAIL_ID) id: string, @Caller() caller: Principal): Promise<EmailEventDto[]> {
     return this.activity.events(id, caller);
   }
 
@@ -66,11 +55,9 @@ export class MessagesController {
   @Get(':id/content')
   @WhenRedisDown("The message's bodies cannot be read while its store (Redis) is unreachable; try again.")
   @ApiOkResponse({ type: EmailContentDto })
-  @ApiParam(ID)
-  @ApiError(400, NOT_AN_ID, NOT_AN_ID_EXAMPLE)
-  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
+  @ApiEmailId()
   @ApiError(410, 'The message is known, but its bodies are no longer kept.', CONTENT_GONE)
-  getEmailContent(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailContentDto> {
+  getEmailContent(@Param('id', EMAIL_ID) id: string, @Caller() caller: Principal): Promise<EmailContentDto> {
     return this.activity.content(id, caller);
   }
 
@@ -79,11 +66,9 @@ export class MessagesController {
   @HttpCode(HttpStatus.OK)
   @WhenRedisDown('The message was not cancelled: its store (Redis) is unreachable; try again.')
   @ApiOkResponse({ type: EmailDto, description: 'Cancelled; it will not be sent.' })
-  @ApiParam(ID)
-  @ApiError(400, NOT_AN_ID, NOT_AN_ID_EXAMPLE)
-  @ApiError(404, UNKNOWN, UNKNOWN_EXAMPLE)
+  @ApiEmailId()
   @ApiError(409, 'The message is already sending, sent, failed or cancelled.', 'The email is sent and can no longer be cancelled.')
-  async cancelEmail(@Param('id', UUID) id: string, @Caller() caller: Principal): Promise<EmailDto> {
+  async cancelEmail(@Param('id', EMAIL_ID) id: string, @Caller() caller: Principal): Promise<EmailDto> {
     return toEmailDto(await this.activity.cancel(id, caller));
   }
 }
@@ -109,5 +94,6 @@ function toEmailDto(record: EmailRecord): EmailDto {
     providerMessageId: record.providerMessageId,
     attempts: record.attempts,
     error: record.error,
+    resentFrom: record.resentFrom,
   };
 }

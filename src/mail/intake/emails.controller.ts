@@ -5,6 +5,7 @@ import {
   Headers,
   HttpCode,
   HttpStatus,
+  Param,
   Post,
   Res,
 } from '@nestjs/common';
@@ -14,10 +15,11 @@ import { Caller, Principal } from '../../auth/auth.module';
 import { ApiError } from '../../http/api-error.decorator';
 import { addToRequestLog } from '../../logging/logging.module';
 import { WhenRedisDown } from '../../redis/redis.module';
+import { ActivityService, ApiEmailId, CONTENT_GONE, EMAIL_ID } from '../activity/activity.module';
 import { AcceptedEmailDto, BatchItemAcceptedDto, BatchItemRefusedDto } from './dto/accepted-email.dto';
 import { AddressObjectDto, SendEmailDto } from './dto/send-email.dto';
 import { KEY_REUSED } from './idempotency.store';
-import { BatchItemResult, IntakeService, MAX_BATCH } from './intake.service';
+import { BatchItemResult, IntakeService, MAX_BATCH, NOT_RESENDABLE } from './intake.service';
 import { NOT_STORED } from './message.writer';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -48,12 +50,26 @@ const MESSAGE = {
 
 const TOO_LARGE = 'request entity too large';
 
+const ACCEPTED = {
+  type: AcceptedEmailDto,
+  description: 'Stored and queued (or scheduled).',
+  headers: { Location: { description: 'The message: `/v1/emails/{id}`.', required: true, schema: { type: 'string' } } },
+};
+const SENDER_REFUSED = 'from ceo@elsewhere.example is not an allowed sender for this API key';
+const SUPPRESSED = 'A recipient is on the suppression list; nothing was stored.';
+const SUPPRESSED_EXAMPLE = [
+  'to[0] gone@example.com is on the suppression list (hard_bounce reported by sendgrid); an admin key may send with "allowSuppressed": true',
+];
+
 @ApiTags('emails')
 @ApiExtraModels(AddressObjectDto, BatchItemAcceptedDto, BatchItemRefusedDto)
 @ApiHeader(IDEMPOTENCY_HEADER)
 @Controller('v1/emails')
 export class EmailsController {
-  constructor(private readonly intake: IntakeService) {}
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly activity: ActivityService,
+  ) {}
 
   /**
    * Accepts a message for delivery. The answer comes only after the message is stored, so a 202 means
@@ -62,20 +78,12 @@ export class EmailsController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @WhenRedisDown(NOT_STORED)
-  @ApiAcceptedResponse({
-    type: AcceptedEmailDto,
-    description: 'Stored and queued (or scheduled).',
-    headers: { Location: { description: 'The message: `/v1/emails/{id}`.', required: true, schema: { type: 'string' } } },
-  })
+  @ApiAcceptedResponse(ACCEPTED)
   @ApiError(400, 'Invalid input: one line per bad field.', ['to[0] has an invalid email address "ann@"', 'subject must be a string'])
-  @ApiError(403, 'The sender is not allowed for this API key, or `allowSuppressed` without the admin scope.', [
-    'from ceo@elsewhere.example is not an allowed sender for this API key',
-  ])
+  @ApiError(403, 'The sender is not allowed for this API key, or `allowSuppressed` without the admin scope.', [SENDER_REFUSED])
   @ApiError(409, 'The Idempotency-Key was used with another body.', KEY_REUSED)
   @ApiError(413, 'The body is larger than HTTP_BODY_LIMIT, or a part of it over its own limit.', TOO_LARGE)
-  @ApiError(422, 'A recipient is on the suppression list; nothing was stored.', [
-    'to[0] gone@example.com is on the suppression list (hard_bounce reported by sendgrid); an admin key may send with "allowSuppressed": true',
-  ])
+  @ApiError(422, SUPPRESSED, SUPPRESSED_EXAMPLE)
   @ApiBody({ type: SendEmailDto, examples: { message: { summary: 'A message', value: MESSAGE } } })
   async sendEmail(
     // Validated by IntakeService.accept, which says why the route skips the global pipe.
@@ -84,10 +92,32 @@ export class EmailsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AcceptedEmailDto> {
-    const { id, status } = await this.intake.accept(body, caller, checkedKey(idempotencyKey));
-    addToRequestLog(response, { emailId: id });
-    response.location(`/v1/emails/${id}`);
-    return { id, status };
+    return located(response, await this.intake.accept(body, caller, checkedKey(idempotencyKey)));
+  }
+
+  /**
+   * Sends a message again: a new message, sent now as this key's, with the original's envelope, headers,
+   * tags, metadata and bodies, whose `resentFrom` names the original. It is checked as a new message is;
+   * a message with attachments cannot be copied, nor one whose bodies are no longer kept.
+   */
+  @Post(':id/resend')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @WhenRedisDown(NOT_STORED)
+  @ApiAcceptedResponse({ ...ACCEPTED, description: 'The copy is stored and queued.' })
+  @ApiEmailId('The id is not a mailroute id (a UUID), or the Idempotency-Key is malformed.')
+  @ApiError(403, 'The original\'s sender is not allowed for this API key.', [SENDER_REFUSED])
+  @ApiError(409, 'The message has attachments, which are not kept to send again; or the Idempotency-Key was used with another message.', NOT_RESENDABLE)
+  @ApiError(410, 'The message is known, but its bodies are no longer kept.', CONTENT_GONE)
+  @ApiError(422, SUPPRESSED, SUPPRESSED_EXAMPLE)
+  async resendEmail(
+    @Param('id', EMAIL_ID) id: string,
+    @Caller() caller: Principal,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AcceptedEmailDto> {
+    const key = checkedKey(idempotencyKey);
+    const { record, content } = await this.activity.withContent(id, caller);
+    return located(response, await this.intake.resend(record, content, caller, key));
   }
 
   /**
@@ -128,6 +158,13 @@ export class EmailsController {
     addToRequestLog(response, { accepted: results.filter((result) => 'id' in result).length, items: results.length });
     return results;
   }
+}
+
+/** The new message's id in the request log and in `Location`. */
+function located(response: Response, accepted: AcceptedEmailDto): AcceptedEmailDto {
+  addToRequestLog(response, { emailId: accepted.id });
+  response.location(`/v1/emails/${accepted.id}`);
+  return { id: accepted.id, status: accepted.status };
 }
 
 function checkedKey(key: string | undefined): string | undefined {

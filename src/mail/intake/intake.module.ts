@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ActivityModule } from '../activity/activity.module';
 import { MessagesModule } from '../messages/messages.module';
 import { SuppressionsModule } from '../suppressions/suppressions.module';
 import { EmailNormaliser } from './email.normaliser';
@@ -10,9 +11,12 @@ import { SendingPolicy } from './sending.policy';
 
 export { parseAddress } from './address';
 
-/** Accepting messages: `POST /v1/emails` and `/batch`, validated, checked, stored and queued in one step. */
+/**
+ * Accepting messages: `POST /v1/emails` and `/batch`, validated, checked, stored and queued in one step;
+ * and `/v1/emails/{id}/resend`, a copy of a message the caller may read (ActivityModule).
+ */
 @Module({
-  imports: [MessagesModule, SuppressionsModule],
+  imports: [MessagesModule, SuppressionsModule, ActivityModule],
   controllers: [EmailsController],
   providers: [IntakeService, EmailNormaliser, SendingPolicy, IdempotencyStore, MessageWriter],
 })

@@ -1,5 +1,7 @@
 import { BadRequestException, ConflictException, HttpException, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Principal } from '../../auth/auth.module';
+import { EmailContent } from '../activity/activity.module';
 import { EmailRecord, MessageMetrics, MessageState, MessageStore, NewMessage } from '../messages/messages.module';
 import { SendEmailDto } from './dto/send-email.dto';
 import { EmailNormaliser } from './email.normaliser';
@@ -9,6 +11,8 @@ import { validateSendEmail } from './send-email.validation';
 import { SendingPolicy } from './sending.policy';
 
 export const MAX_BATCH = 500;
+export const NOT_RESENDABLE =
+  'A message with attachments cannot be sent again: mailroute keeps their bytes only until it is final. Send it anew with POST /v1/emails.';
 
 /** Per item of a batch: the accepted message, or why it was refused. */
 export type BatchItemResult = { index: number; id: string; status: string } | { index: number; errors: string[] };
@@ -33,6 +37,21 @@ export class IntakeService {
     const dto = await validateSendEmail(body);
     if (Array.isArray(dto)) throw new BadRequestException(dto);
     const [accepted] = await this.acceptOnce(caller, idempotencyKey, body, [await this.prepare(dto, caller)]);
+    return accepted;
+  }
+
+  /**
+   * A copy of `original` with its bodies, to send now as the caller's, naming the original. It is checked
+   * as a new message is (the caller's senders, the suppression list), and with an Idempotency-Key a
+   * repeat answers the same copy.
+   */
+  async resend(original: EmailRecord, content: EmailContent, caller: Principal, idempotencyKey?: string): Promise<MessageState> {
+    if (original.attachments.length > 0) throw new ConflictException(NOT_RESENDABLE);
+    const email = { ...original.email, id: randomUUID(), text: content.text ?? undefined, html: content.html ?? undefined, attachments: [] };
+    await this.policy.check(email, false, caller).catch((error: Error) => this.refusalOrOutage(error));
+    const [accepted] = await this.acceptOnce(caller, idempotencyKey, { resend: original.email.id }, [
+      { email, owner: caller.name, resentFrom: original.email.id },
+    ]);
     return accepted;
   }
 

@@ -72,4 +72,6 @@ export interface EmailRecord {
   error?: ErrorDetail;
   attempts: Attempt[];
   attachments: AttachmentInfo[];
+  /** The message this one is a copy of, sent again (POST /v1/emails/{id}/resend). */
+  resentFrom?: string;
 }

@@ -134,6 +134,8 @@ export interface NewMessage {
   sendAt?: string;
   /** Sent with an Idempotency-Key: its final status outlives its move to PostgreSQL (see movedKey). */
   keyed?: boolean;
+  /** The message this one is a copy of. */
+  resentFrom?: string;
 }
 
 /** What a repeat of an accepted request answers: a message's id and its status now. */
@@ -175,7 +177,7 @@ export class MessageStore {
    */
   stage(multi: ChainableCommander, messages: NewMessage[]): EmailRecord[] {
     const now = new Date().toISOString();
-    return messages.map(({ email, owner, sendAt, keyed }): EmailRecord => {
+    return messages.map(({ email, owner, sendAt, keyed, resentFrom }): EmailRecord => {
       const status: EmailStatus = sendAt ? 'scheduled' : 'queued';
       const { attachments, ...rest } = email;
       const infos = attachments.map(infoOf);
@@ -188,13 +190,14 @@ export class MessageStore {
         ['updatedAt', now],
         ...(sendAt ? [['sendAt', sendAt]] : []),
         ...(keyed ? [['keyed', '1']] : []),
+        ...(resentFrom ? [['resentFrom', resentFrom]] : []),
       ].flat();
       const created = event(status, now, sendAt ? { detail: `due at ${sendAt}` } : {});
       // The bytes are stored once, apart from the record, and read only by the worker that sends.
       const bytes = attachments.length ? JSON.stringify(attachments.map(toStored)) : '';
       const keys = [recordKey(email.id), eventsKey(email.id), contentKey(email.id), this.stream.key, IN_FLIGHT_KEY, movedKey(email.id)];
       multi.mailrouteCreate(...keys, this.ttlSeconds, email.id, Date.parse(now), created, bytes, ...fields);
-      return { email, owner, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos };
+      return { email, owner, status, sendAt, createdAt: now, updatedAt: now, attempts: [], attachments: infos, resentFrom };
     });
   }
 
@@ -360,6 +363,7 @@ export function recordFrom(hash: Record<string, string>, attempts: string[]): Em
     providerMessageId: hash.providerMessageId,
     error: hash.error ? (JSON.parse(hash.error) as ErrorDetail) : undefined,
     attempts: attempts.map((attempt) => JSON.parse(attempt) as Attempt),
+    resentFrom: hash.resentFrom,
   };
 }
 

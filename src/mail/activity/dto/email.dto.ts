@@ -95,6 +95,12 @@ export class EmailDto {
   attempts: AttemptDto[];
   /** Why the message failed, when it did. */
   error?: ErrorDetailDto;
+  /**
+   * The message this one is a copy of, sent again with `POST /v1/emails/{id}/resend`.
+   * @example "8d2f4b1e-6a3c-4e9f-b7d0-2c5a9e1f3b68"
+   */
+  @ApiProperty({ format: 'uuid', required: false })
+  resentFrom?: string;
 }
 
 @ApiSchema({ name: 'EmailEvent' })
