@@ -65,6 +65,22 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
     expect(parsed.headers.get('x-campaign')).toBe('autumn');
   });
 
+  it('sends a sent message again as a new message: the same envelope, headers and bodies, linked to the original', async () => {
+    const original = await running.app.waitForStatus((await running.app.send({ ...message, subject: 'Sent twice' }).expect(202)).body.id, ['sent']);
+    const again = await running.app.http.post(`/v1/emails/${original.id}/resend`).expect(202);
+    expect(again.headers.location).toBe(`/v1/emails/${again.body.id}`);
+    expect(again.body.id).not.toBe(original.id);
+
+    const copy = await running.app.waitForStatus(again.body.id, ['sent', 'failed']);
+    const envelope = ({ from, to, cc, bcc, replyTo, subject, tags, metadata }: typeof original) => ({ from, to, cc, bcc, replyTo, subject, tags, metadata });
+    expect(copy).toMatchObject({ status: 'sent', resentFrom: original.id, ...envelope(original) });
+    expect(original.resentFrom).toBeUndefined();
+    expect((await running.app.http.get(`/v1/emails/${copy.id}/content`).expect(200)).body).toEqual({ text: message.text, html: message.html });
+    const file = readdirSync(running.app.outboxDir).find((name) => name.endsWith(`${copy.id}.eml`))!;
+    const delivered = await simpleParser(readFileSync(join(running.app.outboxDir, file)));
+    expect([delivered.subject, delivered.text?.trim(), delivered.headers.get('x-campaign')]).toEqual(['Sent twice', message.text, 'autumn']);
+  });
+
   it('can be read back at once: a 202 is never followed by a 404', async () => {
     const accepted = await running.app.send({ ...message, tags: [] }).expect(202);
     const immediately = await running.app.http.get(`/v1/emails/${accepted.body.id}`).expect(200);

@@ -34,8 +34,10 @@ describe('finding 2: a send key sees and acts on its own messages only', () => {
     await as(bob).get(`/v1/emails/${alicesId}/events`).expect(404);
   });
 
-  it("cannot cancel another key's message", async () => {
+  it("cannot cancel another key's message, read its bodies or send it again", async () => {
     await as(bob).post(`/v1/emails/${alicesId}/cancel`).expect(404);
+    await as(bob).get(`/v1/emails/${alicesId}/content`).expect(404);
+    await as(bob).post(`/v1/emails/${alicesId}/resend`).expect(404);
     expect((await as(alice).get(`/v1/emails/${alicesId}`).expect(200)).body.status).toBe('scheduled');
   });
 
@@ -61,5 +63,14 @@ describe('finding 2: a send key sees and acts on its own messages only', () => {
     for (let round = 0; round < 3; round += 1) await as(alice).post('/v1/emails/batch').send(crowd).expect(202);
     const page = await as(bob).get('/v1/emails', { tag: 'crowd', limit: '10' }).expect(200);
     expect(page.body).toEqual({ data: [expect.objectContaining({ id: own })], nextCursor: null });
+  });
+
+  // Last: the copies are messages of alice's and the admin's, which the listings above do not expect.
+  it("sends a copy as the key that asks: the owner's is the owner's, an admin's the admin's", async () => {
+    const ownCopy = (await as(alice).post(`/v1/emails/${alicesId}/resend`).expect(202)).body.id;
+    const adminsCopy = (await as(admin).post(`/v1/emails/${alicesId}/resend`).expect(202)).body.id;
+    expect((await as(alice).get(`/v1/emails/${ownCopy}`).expect(200)).body).toMatchObject({ resentFrom: alicesId, subject: 'Statement' });
+    await as(alice).get(`/v1/emails/${adminsCopy}`).expect(404);
+    expect((await as(admin).get(`/v1/emails/${adminsCopy}`).expect(200)).body.resentFrom).toBe(alicesId);
   });
 });
