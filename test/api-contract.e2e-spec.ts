@@ -27,7 +27,7 @@ const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 /** Past HTTP_BODY_LIMIT's default of 15 MB. */
 const OVERSIZED = 'x'.repeat(16 * 1024 * 1024);
 
-const ADMIN_ONLY: OperationId[] = ['listSuppressions', 'removeSuppression', 'listProviders', 'disableProvider', 'enableProvider', 'listWebhookDeliveries'];
+const ADMIN_ONLY: OperationId[] = ['listSuppressions', 'removeSuppression', 'listProviders', 'listProviderActivity', 'disableProvider', 'enableProvider', 'listWebhookDeliveries'];
 
 /** SendGrid's Signed Event Webhook call of `events`, each with its own sg_event_id, sent as signed. */
 function sendGridEvents(client: MailrouteClient, events: object[], { forged = false } = {}) {
@@ -69,6 +69,7 @@ function wellFormedCalls(id: string): Record<OperationId, Call> {
     receiveMailgunEvent: (client) =>
       mailgunEvent(client, { event: 'delivered', recipient: 'ann@example.com', 'user-variables': { 'mailroute-id': id } }),
     listProviders: (client) => client.GET('/v1/providers'),
+    listProviderActivity: (client) => client.GET('/v1/providers/activity'),
     disableProvider: (client) => client.POST('/v1/providers/{name}/disable', { params: { path: { name: 'outbox' } } }),
     enableProvider: (client) => client.POST('/v1/providers/{name}/enable', { params: { path: { name: 'outbox' } } }),
     listWebhookDeliveries: (client) => client.GET('/v1/webhooks/deliveries'),
@@ -327,7 +328,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
     });
   });
 
-  describe('providers: listProviders, disableProvider and enableProvider', () => {
+  describe('providers: listProviders, listProviderActivity, disableProvider and enableProvider', () => {
     const provider = (action: 'disable' | 'enable', name: string) =>
       as('admin').POST(action === 'disable' ? '/v1/providers/{name}/disable' : '/v1/providers/{name}/enable', { params: { path: { name } } });
 
@@ -335,6 +336,13 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
       expect((await as('admin').GET('/v1/providers')).data).toEqual([expect.objectContaining({ name: 'outbox', enabled: true })]);
       expect((await provider('disable', 'outbox')).data).toMatchObject({ name: 'outbox', enabled: false });
       expect((await provider('enable', 'outbox')).data).toMatchObject({ name: 'outbox', enabled: true });
+    });
+
+    it('answer the last hour of each provider\'s calls, a minute each, with 200', async () => {
+      const [outbox, ...others] = (await as('admin').GET('/v1/providers/activity')).data!;
+      expect([outbox.name, outbox.minutes.length, others]).toEqual(['outbox', 60, []]);
+      // The messages sent above.
+      expect(outbox.minutes.reduce((sum, { sent }) => sum + sent, 0)).toBeGreaterThan(0);
     });
 
     it('answer a provider that is not configured with 404', async () => {
@@ -407,7 +415,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
   describe('keys: every keyed operation', () => {
     it('answers a caller without a key with 401', async () => {
       const operations = keyedOperations(running.contract.document);
-      expect(operations).toHaveLength(14);
+      expect(operations).toHaveLength(15);
       expect(await statusesOf(running.client(), operations, wellFormedCalls(randomUUID()))).toEqual(everyOne(operations, 401));
     });
 

@@ -63,6 +63,7 @@ describe('the API document', () => {
       'POST /v1/inbound/sendgrid': 'receiveSendGridEvents',
       'POST /v1/inbound/mailgun': 'receiveMailgunEvent',
       'GET /v1/providers': 'listProviders',
+      'GET /v1/providers/activity': 'listProviderActivity',
       'POST /v1/providers/{name}/disable': 'disableProvider',
       'POST /v1/providers/{name}/enable': 'enableProvider',
       'GET /v1/webhooks/deliveries': 'listWebhookDeliveries',

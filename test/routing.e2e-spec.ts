@@ -100,6 +100,50 @@ describe('routing with shared circuit breakers and provider switches', () => {
   });
 });
 
+describe("each provider's activity over the last hour", () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await world.reset();
+  });
+
+  type Minute = { at: string; sent: number; failed: number };
+  const totals = (minutes: Minute[]) => ({
+    sent: minutes.reduce((sum, { sent }) => sum + sent, 0),
+    failed: minutes.reduce((sum, { failed }) => sum + failed, 0),
+  });
+
+  it("counts each call a minute, a failure the way the success rate counts it, every provider in priority order", async () => {
+    // Two failures of SendGrid's own, then a message it refuses, which it handled all the same, then an accept.
+    sendgrid.answerNext({ status: 500 }, { status: 500 }, { status: 400 });
+    const outcomes = [];
+    for (let i = 0; i < 4; i += 1) {
+      const { body } = await app.send({ ...message, subject: `m${i}` }).expect(202);
+      outcomes.push(await app.waitForStatus(body.id, ['sent', 'failed']));
+    }
+    expect(outcomes.map(({ status, provider }) => [status, provider])).toEqual([
+      ['sent', 'mailgun'],
+      ['sent', 'mailgun'],
+      ['failed', undefined],
+      ['sent', 'sendgrid'],
+    ]);
+
+    const { body } = await app.http.get('/v1/providers/activity').expect(200);
+    expect(body.map(({ name, minutes }: { name: string; minutes: Minute[] }) => [name, minutes.length, totals(minutes)])).toEqual([
+      ['sendgrid', 60, { sent: 2, failed: 2 }],
+      ['mailgun', 60, { sent: 2, failed: 0 }],
+    ]);
+    const starts = body[0].minutes.map(({ at }: Minute) => Date.parse(at));
+    expect(starts.every((at: number, n: number) => at % 60_000 === 0 && (n === 0 || at - starts[n - 1] === 60_000))).toBe(true);
+    const { body: statuses } = await app.http.get('/v1/providers').expect(200);
+    expect(statuses[0].recent).toMatchObject({ calls: 4, successRate: 0.5 });
+  });
+});
+
 describe('a provider answering 429 with Retry-After', () => {
   const apps: TestApp[] = [];
 

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/auth.module';
 import { ApiError } from '../http/api-error.decorator';
 import { WhenRedisDown } from '../redis/redis.module';
+import { ProviderActivityDto } from './dto/provider-activity.dto';
 import { ProviderStatusDto } from './dto/provider-status.dto';
 import { ProviderRouter } from '../routing/routing.module';
 
@@ -22,6 +23,14 @@ export class ProvidersController {
   @ApiOkResponse({ type: [ProviderStatusDto] })
   listProviders(): Promise<ProviderStatusDto[]> {
     return this.router.statuses();
+  }
+
+  /** Every configured provider in priority order, with what it sent and what failed each minute of the last hour. */
+  @Get('activity')
+  @WhenRedisDown("The providers' activity cannot be read while Redis is unreachable; try again.")
+  @ApiOkResponse({ type: [ProviderActivityDto] })
+  listProviderActivity(): Promise<ProviderActivityDto[]> {
+    return this.router.activity();
   }
 
   /** Takes a provider out of rotation on every worker, e.g. when its account has run out of credit. */

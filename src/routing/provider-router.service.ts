@@ -11,7 +11,7 @@ import {
 import { RedisConnection } from '../redis/redis.module';
 import { ProviderRateLimiter } from './provider-rate-limiter';
 import { ProviderScoreStore } from './provider-score.store';
-import { ProviderStatsStore, RecentStats } from './provider-stats.store';
+import { MinuteActivity, ProviderStatsStore, RecentStats } from './provider-stats.store';
 import { ProviderSwitchStore } from './provider-switch.store';
 import { ProviderSkippedError, Route } from './route';
 import { BreakerState, SharedCircuitBreaker } from './shared-circuit-breaker';
@@ -30,6 +30,12 @@ export interface ProviderStatus {
   /** Messages per second across all workers, or null for no limit. */
   rateLimit: number | null;
   recent: RecentStats;
+}
+
+export interface ProviderActivity {
+  name: string;
+  /** The last hour's calls, a count per minute, oldest first. */
+  minutes: MinuteActivity[];
 }
 
 /**
@@ -97,6 +103,12 @@ export class ProviderRouter {
         recent: await this.stats.recent(name),
       })),
     );
+  }
+
+  /** Every configured provider in priority order, with its calls per minute over the last hour. */
+  async activity(): Promise<ProviderActivity[]> {
+    const minutes = await this.stats.activity(this.names);
+    return this.names.map((name, index) => ({ name, minutes: minutes[index] }));
   }
 
   async disable(name: string): Promise<ProviderStatus> {

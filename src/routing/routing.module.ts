@@ -12,7 +12,7 @@ import { RoutingStrategy } from './strategies/routing-strategy';
 import { ScoreStrategy } from './strategies/score.strategy';
 import { WeightedStrategy } from './strategies/weighted.strategy';
 
-export { ProviderRouter, ProviderStatus } from './provider-router.service';
+export { ProviderActivity, ProviderRouter, ProviderStatus } from './provider-router.service';
 export { ProviderSkippedError, Route } from './route';
 
 /** MAIL_ROUTING picks the strategy once, at start. */

@@ -35,6 +35,7 @@ const redisRoutes = (id: string): [Method, string, object | undefined, RegExp][]
   ['post', `/v1/emails/${id}/cancel`, undefined, /^The message was not cancelled: its store \(Redis\) is unreachable/],
   ['post', `/v1/emails/${id}/resend`, undefined, /^The message could not be stored, so it was not accepted/],
   ['get', '/v1/providers', undefined, /^The providers' states cannot be read while Redis is unreachable/],
+  ['get', '/v1/providers/activity', undefined, /^The providers' activity cannot be read while Redis is unreachable/],
   ['post', '/v1/providers/outbox/disable', undefined, /^The provider was not disabled: Redis/],
   ['get', '/v1/suppressions', undefined, /^The suppression list cannot be read while Redis is unreachable/],
   ['delete', '/v1/suppressions/ann@example.com', undefined, /^The address was not removed: the suppression list \(Redis\)/],

@@ -233,6 +233,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/providers/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every configured provider in priority order, with what it sent and what failed each minute of the last hour. */
+        get: operations["listProviderActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers/{name}/disable": {
         parameters: {
             query?: never;
@@ -819,6 +836,31 @@ export interface components {
             enabled: boolean;
             recent: components["schemas"]["RecentStats"];
         };
+        MinuteActivity: {
+            /**
+             * Format: date-time
+             * @description The minute's start; the last minute of the hour is the current one, still counting.
+             * @example 2026-11-23T10:15:00.000Z
+             */
+            at: string;
+            /**
+             * @description Calls the provider handled in the minute: accepted the message, or refused the message itself.
+             * @example 42
+             */
+            sent: number;
+            /**
+             * @description Calls that failed at the provider in the minute (an error on its side, a timeout): the calls that
+             *     count against `recent.successRate`.
+             * @example 1
+             */
+            failed: number;
+        };
+        ProviderActivity: {
+            /** @description The last hour across all workers, one entry per minute, oldest first; a minute without calls counts zeros. */
+            minutes: components["schemas"]["MinuteActivity"][];
+            /** @example sendgrid */
+            name: string;
+        };
         /** @enum {string} */
         WebhookDeliveryStatus: "pending" | "delivered" | "failed";
         WebhookDeliveryAttempt: {
@@ -936,6 +978,8 @@ export type MailgunWebhook = components['schemas']['MailgunWebhook'];
 export type BreakerState = components['schemas']['BreakerState'];
 export type RecentStats = components['schemas']['RecentStats'];
 export type ProviderStatus = components['schemas']['ProviderStatus'];
+export type MinuteActivity = components['schemas']['MinuteActivity'];
+export type ProviderActivity = components['schemas']['ProviderActivity'];
 export type WebhookDeliveryStatus = components['schemas']['WebhookDeliveryStatus'];
 export type WebhookDeliveryAttempt = components['schemas']['WebhookDeliveryAttempt'];
 export type WebhookDelivery = components['schemas']['WebhookDelivery'];
@@ -3120,6 +3164,129 @@ export interface operations {
                      *       "statusCode": 503,
                      *       "error": "Service Unavailable",
                      *       "message": "The providers' states cannot be read while Redis is unreachable; try again."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listProviderActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderActivity"][];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description The scheme the API expects: `Bearer realm="mailroute"`. */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "A valid API key is required: send it as \"Authorization: Bearer <key>\"."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the admin scope. */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "This API key does not have the admin scope this endpoint needs."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over API_RATE_LIMIT; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit": number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining": number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset": number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry after the number of seconds in Retry-After."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A store the route needs is unreachable; nothing was changed. Retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "message": "The providers' activity cannot be read while Redis is unreachable; try again."
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];

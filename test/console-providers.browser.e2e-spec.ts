@@ -1,0 +1,91 @@
+import { newApiKey } from './support/api-keys';
+import { useBrowser } from './support/browser';
+import { FakeWorld } from './support/fake-world';
+import { pollUntil } from './support/poll';
+import { TestApp } from './support/test-app';
+
+const operator = newApiKey('operator', 'admin');
+const sender = newApiKey('sender', 'send');
+const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Charted', text: 'Hello' };
+/** What Chromium logs of the first look, which asks without a key. */
+const UNAUTHORIZED = 'console.error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
+/** What Chromium logs of each read of the providers with a send key, refused as the console expects. */
+const FORBIDDEN = 'console.error: Failed to load resource: the server responded with a status of 403 (Forbidden)';
+
+describe("the console's providers page in a browser, with SendGrid and Mailgun configured", () => {
+  let world: FakeWorld;
+  let app: TestApp;
+  let url: string;
+  const browser = useBrowser();
+
+  beforeAll(async () => {
+    world = await FakeWorld.start();
+    app = await TestApp.start({ redisUrl: world.redis.url, env: { ...world.env, API_KEYS: [operator.entry, sender.entry].join(',') } });
+    url = `${await app.listen()}/console/#/providers`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await world?.stop();
+  });
+
+  async function openAs(key: string): Promise<void> {
+    await browser.page.goto(url);
+    await browser.page.getByLabel('API key').fill(key);
+    await browser.page.getByRole('button', { name: 'Sign in' }).click();
+    await browser.page.getByRole('heading', { name: 'Providers' }).waitFor();
+  }
+
+  async function deliver(subject: string) {
+    const { body } = await app.http.post('/v1/emails').set('Authorization', operator.bearer).send({ ...message, subject }).expect(202);
+    return app.waitForStatus(body.id, ['sent', 'failed'], operator.bearer);
+  }
+
+  const enabledOf = async (name: string) =>
+    (await app.http.get('/v1/providers').set('Authorization', operator.bearer).expect(200)).body.find((provider: { name: string }) => provider.name === name).enabled;
+
+  it('lists the providers with their state, charts their last hour, and takes one out of rotation and back for an admin key', async () => {
+    const { page } = browser;
+    // SendGrid fails the first message, which Mailgun then sends; SendGrid sends the second.
+    world.sendgrid.answerNext({ status: 500 });
+    expect([(await deliver('first')).provider, (await deliver('second')).provider]).toEqual(['mailgun', 'sendgrid']);
+    await openAs(operator.key);
+
+    const rows = page.getByRole('row');
+    await rows.filter({ hasText: 'sendgrid' }).getByRole('cell', { name: 'closed', exact: true }).waitFor();
+    expect(await rows.nth(1).getByRole('cell').allTextContents()).toEqual(['sendgrid', '1', 'yes', 'closed', '—', expect.any(String), 'none', '2', '50%', expect.stringMatching(/^\d+ ms$/), 'Disable']);
+    expect(await rows.nth(2).getByRole('cell').first().textContent()).toBe('mailgun');
+
+    const charts = page.getByRole('region', { name: 'Last hour' });
+    await charts.getByRole('img', { name: /sendgrid: 1 sent, 1 failed in the last hour/ }).waitFor();
+    await charts.getByRole('img', { name: /mailgun: 1 sent, 0 failed in the last hour/ }).waitFor();
+    expect(await charts.locator('canvas').count()).toBe(2);
+
+    await page.getByRole('button', { name: 'Disable sendgrid' }).click();
+    await page.getByRole('button', { name: 'Enable sendgrid' }).waitFor();
+    expect(await enabledOf('sendgrid')).toBe(false);
+    expect((await deliver('while sendgrid is off')).provider).toBe('mailgun');
+    // The chart keeps itself current: Mailgun's second send shows without a reload.
+    await charts.getByRole('img', { name: /mailgun: 2 sent, 0 failed/ }).waitFor();
+
+    await page.getByRole('button', { name: 'Enable sendgrid' }).click();
+    await page.getByRole('button', { name: 'Disable sendgrid' }).waitFor();
+    expect(await enabledOf('sendgrid')).toBe(true);
+    expect((await deliver('sendgrid is back')).provider).toBe('sendgrid');
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED]);
+  });
+
+  it("shows a send key the API's refusal instead of the providers, and the API refuses it the switch", async () => {
+    const { page } = browser;
+    await openAs(sender.key);
+
+    await page.getByRole('alert').filter({ hasText: 'mailroute answered 403' }).waitFor();
+    expect(await page.getByRole('table').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^(Disable|Enable) / }).count()).toBe(0);
+
+    await app.http.post('/v1/providers/sendgrid/disable').set('Authorization', sender.bearer).expect(403);
+    expect(await enabledOf('sendgrid')).toBe(true);
+    const errors = await pollUntil(async () => browser.pageErrors(), (seen) => seen.includes(FORBIDDEN));
+    // The page asks again every few seconds, and is refused each time: how often depends on the clock.
+    expect(errors.filter((error) => error !== FORBIDDEN)).toEqual([UNAUTHORIZED]);
+  });
+});
