@@ -290,9 +290,19 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
       expect(await statusOf(as('sender').POST('/v1/emails', { body: { ...message, to: angry } }))).toBe(422);
     });
 
-    it('lists the address to an admin (200), removes it (204), and answers 404 once it is gone', async () => {
-      const { data } = await as('admin').GET('/v1/suppressions');
+    it('lists the address to an admin (200), found by any part of it in any case, with how many match', async () => {
+      const { data, response } = await as('admin').GET('/v1/suppressions', { params: { query: { search: 'ANGRY@', limit: 1 } } });
       expect(data).toEqual([expect.objectContaining({ email: angry, reason: 'complaint', source: 'mailgun' })]);
+      expect(response.headers.get('x-total-count')).toBe('1');
+      expect((await as('admin').GET('/v1/suppressions', { params: { query: { search: 'calm@' } } })).data).toEqual([]);
+    });
+
+    it('answers a search or a limit out of range with 400', async () => {
+      expect(await statusOf(as('admin').GET('/v1/suppressions', { params: { query: { limit: 501 } } }))).toBe(400);
+      expect(await statusOf(as('admin').GET('/v1/suppressions', { params: { query: { search: '' } } }))).toBe(400);
+    });
+
+    it('removes the address (204), and answers 404 once it is gone', async () => {
       const remove = () => as('admin').DELETE('/v1/suppressions/{email}', { params: { path: { email: angry } } });
       expect(await statusOf(remove())).toBe(204);
       expect(await statusOf(remove())).toBe(404);

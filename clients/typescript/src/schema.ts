@@ -106,7 +106,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Addresses mailroute refuses to send to, newest first. */
+        /** Addresses mailroute refuses to send to, newest first: the newest `limit` of those that match `search`. */
         get: operations["listSuppressions"];
         put?: never;
         post?: never;
@@ -1926,7 +1926,12 @@ export interface operations {
     };
     listSuppressions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many of the newest matching addresses; `X-Total-Count` says how many match in all. */
+                limit?: number;
+                /** @description Addresses containing this text, in any case, e.g. `example.com`. */
+                search?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1935,6 +1940,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description How many addresses match `search` (all of the list without it); the answer holds the newest `limit` of them. */
+                    "X-Total-Count": number;
                     /** @description Requests allowed in the window (API_RATE_LIMIT). */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -1947,6 +1954,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Suppression"][];
+                };
+            };
+            /** @description `search` is not 1 to 254 characters, or `limit` not an integer from 1 to 500. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "limit must not be greater than 500"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No API key, or an unknown one. */
