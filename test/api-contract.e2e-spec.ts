@@ -27,7 +27,15 @@ const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 /** Past HTTP_BODY_LIMIT's default of 15 MB. */
 const OVERSIZED = 'x'.repeat(16 * 1024 * 1024);
 
-const ADMIN_ONLY: OperationId[] = ['listSuppressions', 'removeSuppression', 'listProviders', 'disableProvider', 'enableProvider', 'listWebhookDeliveries'];
+const ADMIN_ONLY: OperationId[] = [
+  'listSuppressions',
+  'removeSuppression',
+  'listProviders',
+  'disableProvider',
+  'enableProvider',
+  'listWebhookDeliveries',
+  'getQueueDepth',
+];
 
 /** SendGrid's Signed Event Webhook call of `events`, each with its own sg_event_id, sent as signed. */
 function sendGridEvents(client: MailrouteClient, events: object[], { forged = false } = {}) {
@@ -70,6 +78,7 @@ function wellFormedCalls(id: string): Record<OperationId, Call> {
     disableProvider: (client) => client.POST('/v1/providers/{name}/disable', { params: { path: { name: 'outbox' } } }),
     enableProvider: (client) => client.POST('/v1/providers/{name}/enable', { params: { path: { name: 'outbox' } } }),
     listWebhookDeliveries: (client) => client.GET('/v1/webhooks/deliveries'),
+    getQueueDepth: (client) => client.GET('/v1/queue'),
     checkLiveness: (client) => client.GET('/health/live'),
     checkReadiness: (client) => client.GET('/health/ready'),
   };
@@ -339,6 +348,18 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
     });
   });
 
+  describe('the queue: getQueueDepth', () => {
+    it('counts a scheduled message as a delayed mail job, with 200', async () => {
+      await as('admin').POST('/v1/emails', { body: { ...message, sendAt: inAnHour() } });
+      const { data } = await as('admin').GET('/v1/queue');
+      expect(data).toEqual({
+        queues: [expect.objectContaining({ name: 'mail', delayed: expect.any(Number) }), expect.objectContaining({ name: 'webhooks' })],
+        dashboardPath: '/admin/queues',
+      });
+      expect(data!.queues[0].delayed).toBeGreaterThanOrEqual(1);
+    });
+  });
+
   describe('the providers\' webhooks: receiveSendGridEvents and receiveMailgunEvent', () => {
     const client = () => running.client();
     const delivered = { event: 'delivered', email: 'ann@example.com' };
@@ -389,7 +410,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
   describe('keys: every keyed operation', () => {
     it('answers a caller without a key with 401', async () => {
       const operations = keyedOperations(running.contract.document);
-      expect(operations).toHaveLength(12);
+      expect(operations).toHaveLength(13);
       expect(await statusesOf(running.client(), operations, wellFormedCalls(randomUUID()))).toEqual(everyOne(operations, 401));
     });
 
