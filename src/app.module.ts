@@ -13,6 +13,7 @@ import { IntakeModule } from './mail/intake/intake.module';
 import { SuppressionsModule } from './mail/suppressions/suppressions.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProviderAdminModule } from './provider-admin/provider-admin.module';
+import { QueueStatusModule } from './queue-status/queue-status.module';
 import { RedisConnection, RedisModule } from './redis/redis.module';
 import { WebhookDeliveriesModule } from './webhooks/deliveries/webhook-deliveries.module';
 import { WebhookRelayModule } from './webhooks/relay/webhook-relay.module';
@@ -37,6 +38,7 @@ const API = [
   FeedbackModule,
   ProviderAdminModule,
   WebhookDeliveriesModule,
+  QueueStatusModule,
   DashboardModule,
 ];
 

@@ -27,7 +27,16 @@ const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 /** Past HTTP_BODY_LIMIT's default of 15 MB. */
 const OVERSIZED = 'x'.repeat(16 * 1024 * 1024);
 
-const ADMIN_ONLY: OperationId[] = ['listSuppressions', 'removeSuppression', 'listProviders', 'listProviderActivity', 'disableProvider', 'enableProvider', 'listWebhookDeliveries'];
+const ADMIN_ONLY: OperationId[] = [
+  'listSuppressions',
+  'removeSuppression',
+  'listProviders',
+  'listProviderActivity',
+  'disableProvider',
+  'enableProvider',
+  'listWebhookDeliveries',
+  'getQueueDepth',
+];
 
 /** SendGrid's Signed Event Webhook call of `events`, each with its own sg_event_id, sent as signed. */
 function sendGridEvents(client: MailrouteClient, events: object[], { forged = false } = {}) {
@@ -73,6 +82,7 @@ function wellFormedCalls(id: string): Record<OperationId, Call> {
     disableProvider: (client) => client.POST('/v1/providers/{name}/disable', { params: { path: { name: 'outbox' } } }),
     enableProvider: (client) => client.POST('/v1/providers/{name}/enable', { params: { path: { name: 'outbox' } } }),
     listWebhookDeliveries: (client) => client.GET('/v1/webhooks/deliveries'),
+    getQueueDepth: (client) => client.GET('/v1/queue'),
     checkLiveness: (client) => client.GET('/health/live'),
     checkReadiness: (client) => client.GET('/health/ready'),
   };
@@ -319,9 +329,19 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
       expect(await statusOf(as('sender').POST('/v1/emails/{id}/resend', { params: { path: { id: before.data!.id } } }))).toBe(422);
     });
 
-    it('lists the address to an admin (200), removes it (204), and answers 404 once it is gone', async () => {
-      const { data } = await as('admin').GET('/v1/suppressions');
+    it('lists the address to an admin (200), found by any part of it in any case, with how many match', async () => {
+      const { data, response } = await as('admin').GET('/v1/suppressions', { params: { query: { search: 'ANGRY@', limit: 1 } } });
       expect(data).toEqual([expect.objectContaining({ email: angry, reason: 'complaint', source: 'mailgun' })]);
+      expect(response.headers.get('x-total-count')).toBe('1');
+      expect((await as('admin').GET('/v1/suppressions', { params: { query: { search: 'calm@' } } })).data).toEqual([]);
+    });
+
+    it('answers a search or a limit out of range with 400', async () => {
+      expect(await statusOf(as('admin').GET('/v1/suppressions', { params: { query: { limit: 501 } } }))).toBe(400);
+      expect(await statusOf(as('admin').GET('/v1/suppressions', { params: { query: { search: '' } } }))).toBe(400);
+    });
+
+    it('removes the address (204), and answers 404 once it is gone', async () => {
       const remove = () => as('admin').DELETE('/v1/suppressions/{email}', { params: { path: { email: angry } } });
       expect(await statusOf(remove())).toBe(204);
       expect(await statusOf(remove())).toBe(404);
@@ -362,6 +382,18 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
 
     it('answers a limit out of range with 400', async () => {
       expect(await statusOf(as('admin').GET('/v1/webhooks/deliveries', { params: { query: { limit: 0 } } }))).toBe(400);
+    });
+  });
+
+  describe('the queue: getQueueDepth', () => {
+    it('counts a scheduled message as a delayed mail job, with 200', async () => {
+      await as('admin').POST('/v1/emails', { body: { ...message, sendAt: inAnHour() } });
+      const { data } = await as('admin').GET('/v1/queue');
+      expect(data).toEqual({
+        queues: [expect.objectContaining({ name: 'mail', delayed: expect.any(Number) }), expect.objectContaining({ name: 'webhooks' })],
+        dashboardPath: '/admin/queues',
+      });
+      expect(data!.queues[0].delayed).toBeGreaterThanOrEqual(1);
     });
   });
 
@@ -415,7 +447,7 @@ describe('a mailroute with API keys, the providers\' webhooks and WEBHOOK_URL co
   describe('keys: every keyed operation', () => {
     it('answers a caller without a key with 401', async () => {
       const operations = keyedOperations(running.contract.document);
-      expect(operations).toHaveLength(15);
+      expect(operations).toHaveLength(16);
       expect(await statusesOf(running.client(), operations, wellFormedCalls(randomUUID()))).toEqual(everyOne(operations, 401));
     });
 

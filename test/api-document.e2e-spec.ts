@@ -67,6 +67,7 @@ describe('the API document', () => {
       'POST /v1/providers/{name}/disable': 'disableProvider',
       'POST /v1/providers/{name}/enable': 'enableProvider',
       'GET /v1/webhooks/deliveries': 'listWebhookDeliveries',
+      'GET /v1/queue': 'getQueueDepth',
       'GET /health/live': 'checkLiveness',
       'GET /health/ready': 'checkReadiness',
     });

@@ -1,4 +1,5 @@
 import type { JobOptions } from 'bull';
+import type { QueueDepth } from '../clients/typescript/src';
 import { MAIL_QUEUE } from '../src/mail/messages/messages.module';
 import { WEBHOOK_QUEUE } from '../src/webhooks/webhooks.module';
 import { newApiKey } from './support/api-keys';
@@ -203,6 +204,36 @@ describe('queue dashboard, with API_KEYS', () => {
 
     expect((await board().queue(WEBHOOK_QUEUE)).counts.delayed).toBe(1);
     expect((await webhooks.getDelayed()).map((job) => job.data.deliveryId)).toEqual(['fresh']);
+  });
+});
+
+describe('the queues\' depth in the API, GET /v1/queue', () => {
+  const running = useTestApp({ env: { API_KEYS: [admin.entry, sender.entry].join(',') } });
+  const depth = async () => (await running.app.http.get('/v1/queue').set('Authorization', admin.bearer).expect(200)).body as QueueDepth;
+  const mail = (read: QueueDepth) => read.queues.find(({ name }) => name === MAIL_QUEUE)!;
+
+  it('counts what the dashboard counts, a scheduled message as a delayed mail job, and points to the dashboard', async () => {
+    const before = await depth();
+    expect(before.dashboardPath).toBe('/admin/queues');
+    await running.app.send({ ...message, sendAt: inAnHour() }).set('Authorization', sender.bearer).expect(202);
+
+    const after = await pollUntil(depth, (read) => mail(read).delayed === mail(before).delayed + 1);
+    const board = await boardApi(running.app, admin.bearer).queues();
+    expect(after.queues).toEqual(board.map(({ name, counts: { waiting, active, delayed, failed, paused } }) => ({ name, waiting, active, delayed, failed, paused })));
+  });
+
+  it('counts a due message as paused while the mail queue is paused, and not once it resumes and sends it', async () => {
+    const queue = running.app.queue(MAIL_QUEUE);
+    await queue.pause();
+    try {
+      const { body } = await running.app.send(message).set('Authorization', sender.bearer).expect(202);
+      await pollUntil(depth, (read) => mail(read).paused === 1);
+      await queue.resume();
+      await running.app.waitForStatus(body.id, ['sent'], sender.bearer);
+      expect(mail(await depth()).paused).toBe(0);
+    } finally {
+      await queue.resume();
+    }
   });
 });
 

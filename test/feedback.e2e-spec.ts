@@ -110,4 +110,37 @@ describe('provider event webhooks and the suppression list', () => {
     const refused = await send(message('angry@example.com')).expect(422);
     expect(refused.body.message[0]).toMatch(/^to angry@example.com is on the suppression list \(complaint reported by mailgun\)/);
   });
+
+  it('finds suppressed addresses by any part, in any case, the newest first, a limit at a time, with how many match', async () => {
+    for (const recipient of ['ann.search@shop.example', 'bob.search@shop.example', 'carl@elsewhere.example']) {
+      await postMailgun({ event: 'complained', recipient }).expect(200, { recorded: 1 });
+    }
+    const list = (query: string) => app.http.get(`/v1/suppressions${query}`).set('Authorization', admin.bearer);
+    type Entry = { email: string; createdAt: string };
+
+    const found = await list('?search=SEARCH@Shop').expect(200);
+    expect(found.body.map(({ email }: Entry) => email).sort()).toEqual(['ann.search@shop.example', 'bob.search@shop.example']);
+    const times = found.body.map(({ createdAt }: Entry) => createdAt);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(found.headers['x-total-count']).toBe('2');
+
+    const newest = await list('?search=search@shop&limit=1').expect(200);
+    expect(newest.body).toEqual([found.body[0]]);
+    expect(newest.headers['x-total-count']).toBe('2');
+    // Redis' glob characters are searched for as themselves.
+    expect((await list('?search=*').expect(200)).body).toEqual([]);
+    // Without a limit, the whole list, as before there was one.
+    const all = await list('').expect(200);
+    expect(all.body.length).toBeGreaterThanOrEqual(3);
+    expect(all.headers['x-total-count']).toBe(String(all.body.length));
+    expect((await list('?limit=2').expect(200)).body).toEqual(all.body.slice(0, 2));
+  });
+
+  it.each(['?limit=0', '?limit=501', '?limit=2.5', '?limit=abc', '?search=', `?search=${'a'.repeat(255)}`])(
+    'refuses %s with a 400 naming the field',
+    async (query) => {
+      const { body } = await app.http.get(`/v1/suppressions${query}`).set('Authorization', admin.bearer).expect(400);
+      expect(body.message).toEqual([expect.stringMatching(query.startsWith('?limit') ? /^limit / : /^search /)]);
+    },
+  );
 });

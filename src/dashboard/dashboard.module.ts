@@ -8,7 +8,8 @@ import { WEBHOOK_QUEUE } from '../webhooks/webhooks.module';
 import { AdminKeyMiddleware } from './admin-key.middleware';
 import { RedisReachableMiddleware } from './redis-reachable.middleware';
 
-const DASHBOARD_PATH = '/admin/queues';
+/** Where bull-board is served; the queue depth API (src/queue-status) points to it. */
+export const DASHBOARD_PATH = '/admin/queues';
 
 /**
  * bull-board for operators at /admin/queues: the mail and webhook queues with their counts and jobs,

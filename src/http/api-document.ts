@@ -12,6 +12,7 @@ const TAGS: [string, string][] = [
   ['suppressions', 'Addresses mailroute refuses to send to (admin).'],
   ['providers', 'The configured providers, their state and their switches (admin).'],
   ['webhooks', 'Deliveries of the webhooks mailroute sends to WEBHOOK_URL (admin).'],
+  ['queue', 'The delivery and webhook queues: their depth, and the way to their dashboard (admin).'],
   ['inbound', "The providers' own event webhooks, verified by their signatures."],
   ['health', 'Kubernetes probes.'],
 ];

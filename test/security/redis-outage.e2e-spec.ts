@@ -40,6 +40,7 @@ const redisRoutes = (id: string): [Method, string, object | undefined, RegExp][]
   ['get', '/v1/suppressions', undefined, /^The suppression list cannot be read while Redis is unreachable/],
   ['delete', '/v1/suppressions/ann@example.com', undefined, /^The address was not removed: the suppression list \(Redis\)/],
   ['get', '/v1/webhooks/deliveries', undefined, /^Webhook deliveries cannot be read while Redis is unreachable/],
+  ['get', '/v1/queue', undefined, /^The queues cannot be counted while Redis is unreachable/],
   ['get', '/admin/queues/api/queues', undefined, /^The queues cannot be shown while Redis is unreachable/],
   ['post', '/v1/inbound/mailgun', mailgunCall(delivered(id)), /^The event was not recorded: Redis is unreachable/],
 ];

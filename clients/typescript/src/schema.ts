@@ -147,7 +147,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Addresses mailroute refuses to send to, newest first. */
+        /** Addresses mailroute refuses to send to, newest first: the newest `limit` (or all) of those that match `search`. */
         get: operations["listSuppressions"];
         put?: never;
         post?: never;
@@ -293,6 +293,23 @@ export interface paths {
         };
         /** The latest webhook deliveries, newest first, with every attempt. */
         get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The mail and webhook queues' jobs by state, read from Redis now, and where the job dashboard is. */
+        get: operations["getQueueDepth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -904,6 +921,47 @@ export interface components {
             payload: string;
             attempts: components["schemas"]["WebhookDeliveryAttempt"][];
         };
+        QueueCounts: {
+            /**
+             * @description Jobs due now, waiting for a worker.
+             * @example 12
+             */
+            waiting: number;
+            /**
+             * @description Jobs a worker is running.
+             * @example 4
+             */
+            active: number;
+            /**
+             * @description Jobs due later: scheduled messages (`sendAt`) and retries waiting out their backoff.
+             * @example 3
+             */
+            delayed: number;
+            /**
+             * @description Jobs that ran out of attempts, kept for the dashboard (the last 1,000 at most).
+             * @example 0
+             */
+            failed: number;
+            /**
+             * @description Jobs due now in a queue paused from the dashboard.
+             * @example 0
+             */
+            paused: number;
+            /**
+             * @description The Bull queue: `mail` delivers messages, `webhooks` sends the webhooks to WEBHOOK_URL.
+             * @example mail
+             */
+            name: string;
+        };
+        QueueDepth: {
+            /** @description The mail queue, then the webhook queue. */
+            queues: components["schemas"]["QueueCounts"][];
+            /**
+             * @description The job dashboard (bull-board), which asks for an admin key.
+             * @example /admin/queues
+             */
+            dashboardPath: string;
+        };
         /**
          * @description `ok` when every check passed; `error` otherwise (503).
          * @enum {string}
@@ -983,6 +1041,8 @@ export type ProviderActivity = components['schemas']['ProviderActivity'];
 export type WebhookDeliveryStatus = components['schemas']['WebhookDeliveryStatus'];
 export type WebhookDeliveryAttempt = components['schemas']['WebhookDeliveryAttempt'];
 export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+export type QueueCounts = components['schemas']['QueueCounts'];
+export type QueueDepth = components['schemas']['QueueDepth'];
 export type HealthStatus = components['schemas']['HealthStatus'];
 export type HealthReport = components['schemas']['HealthReport'];
 export type $defs = Record<string, never>;
@@ -2465,7 +2525,15 @@ export interface operations {
     };
     listSuppressions: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description How many of the newest matching addresses; all of them without it (as the list answered before it
+                 *     took a limit). `X-Total-Count` says how many match in all.
+                 */
+                limit?: number;
+                /** @description Addresses containing this text, in any case, e.g. `example.com`. */
+                search?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2474,6 +2542,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description How many addresses match `search` (all of the list without it); the answer holds the newest `limit` of them (all without it). */
+                    "X-Total-Count": number;
                     /** @description Requests allowed in the window (API_RATE_LIMIT). */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2486,6 +2556,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Suppression"][];
+                };
+            };
+            /** @description `search` is not 1 to 254 characters, or `limit` not an integer from 1 to 500. */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "limit must not be greater than 500"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description No API key, or an unknown one. */
@@ -3739,6 +3835,129 @@ export interface operations {
                      *       "statusCode": 503,
                      *       "error": "Service Unavailable",
                      *       "message": "Webhook deliveries cannot be read while Redis is unreachable; try again."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getQueueDepth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueDepth"];
+                };
+            };
+            /** @description No API key, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description The scheme the API expects: `Bearer realm="mailroute"`. */
+                    "WWW-Authenticate": string;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "A valid API key is required: send it as \"Authorization: Bearer <key>\"."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The API key does not have the admin scope. */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "This API key does not have the admin scope this endpoint needs."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over API_RATE_LIMIT; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit": number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining": number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset": number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry after the number of seconds in Retry-After."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A store the route needs is unreachable; nothing was changed. Retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window (API_RATE_LIMIT). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The request's id, as its log line has it: the caller's own `X-Request-Id` when it sent a plain one. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "message": "The queues cannot be counted while Redis is unreachable; try again."
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];

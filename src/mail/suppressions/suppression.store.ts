@@ -17,6 +17,20 @@ export interface Suppression {
 const KEY = 'mailroute:suppressions';
 /** Addresses per HMGET at most, however many lookups arrive together. */
 const MAX_LOOKUP = 1000;
+/** Entries HSCAN looks at per call: each call a short one, so that a long list never blocks Redis. */
+const SCAN_COUNT = 1000;
+
+/** The newest `limit` (all without it) of the addresses that contain `search`, or of all when there is none. */
+export interface SuppressionQuery {
+  search?: string;
+  limit?: number;
+}
+
+/** The newest matching entries, and how many match in all. */
+export interface SuppressionPage {
+  suppressions: Suppression[];
+  total: number;
+}
 
 /** Addresses mailroute will not send to: hard bounces and spam complaints, reported by the providers. */
 @Injectable()
@@ -49,8 +63,24 @@ export class SuppressionStore {
     return found.filter((entry): entry is string => typeof entry === 'string').map((entry) => JSON.parse(entry) as Suppression);
   }
 
-  async all(): Promise<Suppression[]> {
-    const entries = Object.values(await this.redis.client.hgetall(KEY)).map((entry) => JSON.parse(entry) as Suppression);
-    return entries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  /**
+   * Addresses are kept lowercased, as the hash's fields, so HSCAN's MATCH finds a search in any case
+   * without reading the entries that do not match.
+   */
+  async newest({ search, limit }: SuppressionQuery): Promise<SuppressionPage> {
+    const pattern = search === undefined ? '*' : `*${escapeGlob(search.toLowerCase())}*`;
+    // HSCAN may return an entry twice while the hash grows: keyed by address, it is counted once.
+    const found = new Map<string, Suppression>();
+    let cursor = '0';
+    do {
+      const [next, fields] = await this.redis.client.hscan(KEY, cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+      for (let at = 0; at < fields.length; at += 2) found.set(fields[at], JSON.parse(fields[at + 1]) as Suppression);
+      cursor = next;
+    } while (cursor !== '0');
+    const entries = [...found.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+    return { suppressions: entries.slice(0, limit), total: entries.length };
   }
 }
+
+/** `text` as a Redis glob pattern that matches only itself. */
+const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
