@@ -74,6 +74,25 @@ describe("the console's providers page in a browser, with SendGrid and Mailgun c
     expect(browser.pageErrors()).toEqual([UNAUTHORIZED]);
   });
 
+  it("shows a message's failed attempt with the provider's error, before the attempt of the provider that sent it", async () => {
+    const { page } = browser;
+    world.sendgrid.answerNext({ status: 503 });
+    const message = await deliver('failed over');
+    expect(message.provider).toBe('mailgun');
+    await openAs(operator.key);
+    await page.goto(`${url.replace('#/providers', '')}#/messages/${message.id}`);
+    await page.getByRole('heading', { name: 'failed over' }).waitFor();
+
+    const attempts = page.getByRole('region', { name: 'Attempts' }).getByRole('row');
+    const failed = await attempts.nth(1).getByRole('cell').allTextContents();
+    expect(failed).toEqual(['sendgrid', '1', expect.any(String), expect.stringMatching(/^\d+ ms$/), 'failed', `transient: ${message.attempts[0].error.message}`]);
+    expect(message.attempts[0].error.message).toMatch(/503/);
+    expect(await attempts.nth(2).getByRole('cell').nth(4).textContent()).toBe('sent');
+    expect(await attempts.nth(2).getByRole('cell').first().textContent()).toBe('mailgun');
+    await page.getByRole('region', { name: 'Timeline' }).getByRole('listitem').filter({ hasText: 'attempt_failed' }).waitFor();
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED]);
+  });
+
   it("shows a send key the API's refusal instead of the providers, and the API refuses it the switch", async () => {
     const { page } = browser;
     await openAs(sender.key);

@@ -117,6 +117,31 @@ describe('the console in a browser, with API keys configured', () => {
     expect(new Set(blocked)).toEqual(new Set([SCRIPT_BLOCKED]));
   });
 
+  it('sends a message again from its page, opens the copy once sent, and links the copy back to the original', async () => {
+    const { page } = browser;
+    const subject = `Sent again from the console ${Date.now()}`;
+    const { body } = await running.app.http.post('/v1/emails').set('Authorization', operator.bearer).send({ ...message, subject, tags: ['again'] }).expect(202);
+    await running.app.waitForStatus(body.id, ['sent'], operator.bearer);
+    await page.goto(`${url}#/messages/${body.id}`);
+    await signIn(operator.key);
+    await page.getByRole('heading', { name: subject }).waitFor();
+
+    await page.getByRole('button', { name: 'Send again' }).click();
+    const original = page.getByRole('link', { name: body.id });
+    await original.waitFor();
+    const copyId = /#\/messages\/([0-9a-f-]{36})$/.exec(page.url())![1];
+    expect(copyId).not.toBe(body.id);
+    await page.locator('.envelope').getByText('sent', { exact: true }).waitFor({ timeout: 20_000 });
+    const copy = (await running.app.http.get(`/v1/emails/${copyId}`).set('Authorization', operator.bearer).expect(200)).body;
+    expect(copy).toMatchObject({ subject, tags: ['again'], resentFrom: body.id, status: 'sent' });
+
+    await original.click();
+    await page.getByRole('heading', { name: subject }).waitFor();
+    expect(page.url()).toContain(`#/messages/${body.id}`);
+    expect(await page.getByRole('link', { name: body.id }).count()).toBe(0);
+    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+  });
+
   it('cancels a scheduled message', async () => {
     const { page } = browser;
     const sendAt = new Date(Date.now() + 3_600_000).toISOString();

@@ -4,21 +4,31 @@ import { consoleClient, refusal } from './console-api';
 import { MessageBody } from './message-body';
 import { ColumnHeads, StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
+import { messageHref } from './route';
 
 type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[] } | { state: 'failed'; why: string };
 
 /** What the API still lets a caller cancel. */
 const CANCELLABLE = new Set(['scheduled', 'queued']);
 
-/** One message: its envelope, every attempt and its timeline, kept current; cancel while it may be. */
+/**
+ * One message: its envelope, every attempt, its timeline and its content, kept current; cancel while it
+ * may be, and send it again as a new message, whose page it then opens.
+ */
 export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
   const { value: loaded, reload } = useRefreshing(() => load(apiKey, id), [apiKey, id]);
-  const [cancelRefused, setCancelRefused] = useState<string>();
+  const [actionRefused, setActionRefused] = useState<string>();
+  const path = { params: { path: { id } } };
 
   const cancel = async () => {
-    const { error, response } = await consoleClient(apiKey).POST('/v1/emails/{id}/cancel', { params: { path: { id } } });
-    setCancelRefused(response.ok ? undefined : refusal(response, error));
+    const { error, response } = await consoleClient(apiKey).POST('/v1/emails/{id}/cancel', path);
+    setActionRefused(response.ok ? undefined : refusal(response, error));
     reload();
+  };
+  const sendAgain = async () => {
+    const { data, error, response } = await consoleClient(apiKey).POST('/v1/emails/{id}/resend', path);
+    setActionRefused(data ? undefined : refusal(response, error));
+    if (data) window.location.hash = messageHref(data.id);
   };
 
   return (
@@ -32,12 +42,21 @@ export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
         <>
           <h2>{loaded.email.subject}</h2>
           <Envelope email={loaded.email} />
-          {CANCELLABLE.has(loaded.email.status) && (
-            <button type="button" onClick={() => void cancel()}>
-              Cancel this message
-            </button>
-          )}
-          {cancelRefused && <p role="alert">{cancelRefused}</p>}
+          <div class="actions">
+            {CANCELLABLE.has(loaded.email.status) && (
+              <button type="button" onClick={() => void cancel()}>
+                Cancel this message
+              </button>
+            )}
+            {loaded.email.attachments.length === 0 ? (
+              <button type="button" onClick={() => void sendAgain()}>
+                Send again
+              </button>
+            ) : (
+              <p class="hint">A message with attachments cannot be sent again from here: mailroute does not keep their bytes.</p>
+            )}
+          </div>
+          {actionRefused && <p role="alert">{actionRefused}</p>}
           <Attempts attempts={loaded.email.attempts} />
           <Timeline events={loaded.events} />
           <MessageBody id={id} apiKey={apiKey} attachments={loaded.email.attachments} />
@@ -60,6 +79,26 @@ function Envelope({ email }: { email: Email }) {
       <dd>{addressList(email.to)}</dd>
       <dt>Cc</dt>
       <dd>{addressList(email.cc)}</dd>
+      <dt>Bcc</dt>
+      <dd>{addressList(email.bcc)}</dd>
+      <dt>Reply-To</dt>
+      <dd>{email.replyTo?.email ?? '—'}</dd>
+      <dt>Tags</dt>
+      <dd>{email.tags.join(', ') || '—'}</dd>
+      <dt>Metadata</dt>
+      <dd>
+        {Object.entries(email.metadata)
+          .map(([key, value]) => `${key}: ${value}`)
+          .join(', ') || '—'}
+      </dd>
+      {email.resentFrom && (
+        <>
+          <dt>Sent again from</dt>
+          <dd>
+            <a href={messageHref(email.resentFrom)}>{email.resentFrom}</a>
+          </dd>
+        </>
+      )}
       <dt>Created</dt>
       <dd>
         <Time at={email.createdAt} />
@@ -74,6 +113,8 @@ function Envelope({ email }: { email: Email }) {
       )}
       <dt>Provider</dt>
       <dd>{email.provider ?? '—'}</dd>
+      <dt>Provider's id</dt>
+      <dd>{email.providerMessageId ?? '—'}</dd>
       {email.error && (
         <>
           <dt>Error</dt>
