@@ -16,3 +16,17 @@ export async function accepts(apiKey?: string): Promise<boolean> {
 /** What the console says when the API refused a call: its status and its own words. */
 export const refusal = (response: Response, error?: { message: string | string[] }) =>
   `mailroute answered ${response.status}: ${[error?.message ?? ''].flat().join('; ')}`;
+
+/** A read the API refused, and whether asking again could change the answer. */
+export interface Failed {
+  state: 'failed';
+  why: string;
+  /** 401 and 403: what a key may do does not change while a page waits. */
+  lasting: boolean;
+}
+
+export const failed = (response: Response, error?: { message: string | string[] }): Failed => ({
+  state: 'failed',
+  why: refusal(response, error),
+  lasting: response.status === 401 || response.status === 403,
+});

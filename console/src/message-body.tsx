@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AttachmentInfo, EmailContent } from '../../clients/typescript/src';
-import { consoleClient, refusal } from './console-api';
+import { consoleClient, failed, type Failed } from './console-api';
 import { ColumnHeads } from './parts';
 
-type Loaded = { state: 'loaded'; content: EmailContent } | { state: 'failed'; why: string };
+type Loaded = { state: 'loaded'; content: EmailContent } | Failed;
 
 /**
  * The message's bodies and attachments, loaded once: they never change, and an HTML body can be
@@ -73,5 +73,5 @@ const byteSize = (bytes: number) => new Intl.NumberFormat(undefined, { style: 'u
 
 async function load(apiKey: string | undefined, id: string): Promise<Loaded> {
   const { data, error, response } = await consoleClient(apiKey).GET('/v1/emails/{id}/content', { params: { path: { id } } });
-  return data ? { state: 'loaded', content: data } : { state: 'failed', why: refusal(response, error) };
+  return data ? { state: 'loaded', content: data } : failed(response, error);
 }

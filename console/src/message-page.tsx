@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { Attempt, Email, EmailEvent } from '../../clients/typescript/src';
-import { consoleClient, refusal } from './console-api';
+import { consoleClient, failed, type Failed, refusal } from './console-api';
 import { MessageBody } from './message-body';
 import { ColumnHeads, StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
-type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[] } | { state: 'failed'; why: string };
+type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[] } | Failed;
 
 /** What the API still lets a caller cancel. */
 const CANCELLABLE = new Set(['scheduled', 'queued']);
@@ -177,7 +177,7 @@ async function load(apiKey: string | undefined, id: string): Promise<Loaded> {
   const client = consoleClient(apiKey);
   const path = { params: { path: { id } } };
   const [message, timeline] = await Promise.all([client.GET('/v1/emails/{id}', path), client.GET('/v1/emails/{id}/events', path)]);
-  if (!message.data) return { state: 'failed', why: refusal(message.response, message.error) };
-  if (!timeline.data) return { state: 'failed', why: refusal(timeline.response, timeline.error) };
+  if (!message.data) return failed(message.response, message.error);
+  if (!timeline.data) return failed(timeline.response, timeline.error);
   return { state: 'loaded', email: message.data, events: timeline.data };
 }

@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
 import { type Email, type EmailStatus, emailStatusValues, type operations } from '../../clients/typescript/src';
-import { consoleClient, refusal } from './console-api';
+import { consoleClient, failed, type Failed } from './console-api';
 import { ColumnHeads, StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
 type Query = NonNullable<operations['listEmails']['parameters']['query']>;
-type Listing = { state: 'loaded'; emails: Email[]; nextCursor: string | null } | { state: 'failed'; why: string };
+type Listing = { state: 'loaded'; emails: Email[]; nextCursor: string | null } | Failed;
 
 /** The newest messages first, filtered, a page at a time, the page shown kept current. */
 export function MessagesPage({ apiKey }: { apiKey?: string }) {
@@ -123,5 +123,5 @@ function Messages({ listing }: { listing?: Listing }) {
 
 async function list(apiKey: string | undefined, query: Query): Promise<Listing> {
   const { data, error, response } = await consoleClient(apiKey).GET('/v1/emails', { params: { query } });
-  return data ? { state: 'loaded', emails: data.data, nextCursor: data.nextCursor } : { state: 'failed', why: refusal(response, error) };
+  return data ? { state: 'loaded', emails: data.data, nextCursor: data.nextCursor } : failed(response, error);
 }

@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import type { ProviderActivity, ProviderStatus } from '../../clients/typescript/src';
 import { ActivityChart } from './activity-chart';
-import { consoleClient, refusal } from './console-api';
+import { consoleClient, failed, type Failed, refusal } from './console-api';
 import { ColumnHeads } from './parts';
 import { useRefreshing } from './refreshing';
 
-type Loaded = { state: 'loaded'; providers: ProviderStatus[]; activity: ProviderActivity[] } | { state: 'failed'; why: string };
+type Loaded = { state: 'loaded'; providers: ProviderStatus[]; activity: ProviderActivity[] } | Failed;
 type Switch = 'disable' | 'enable';
 
 /** Each provider's state, its recent sends and failures, and, for an admin key, its switch. */
@@ -88,7 +88,7 @@ function SwitchButton({ provider: { name, enabled }, onTurn }: { provider: Provi
 async function load(apiKey: string | undefined): Promise<Loaded> {
   const client = consoleClient(apiKey);
   const [statuses, activity] = await Promise.all([client.GET('/v1/providers'), client.GET('/v1/providers/activity')]);
-  if (!statuses.data) return { state: 'failed', why: refusal(statuses.response, statuses.error) };
-  if (!activity.data) return { state: 'failed', why: refusal(activity.response, activity.error) };
+  if (!statuses.data) return failed(statuses.response, statuses.error);
+  if (!activity.data) return failed(activity.response, activity.error);
   return { state: 'loaded', providers: statuses.data, activity: activity.data };
 }

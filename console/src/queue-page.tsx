@@ -1,9 +1,9 @@
 import type { QueueCounts, QueueDepth } from '../../clients/typescript/src';
-import { consoleClient, refusal } from './console-api';
+import { consoleClient, failed, type Failed } from './console-api';
 import { ColumnHeads } from './parts';
 import { useRefreshing } from './refreshing';
 
-type Loaded = { state: 'loaded'; depth: QueueDepth } | { state: 'failed'; why: string };
+type Loaded = { state: 'loaded'; depth: QueueDepth } | Failed;
 
 /** The states counted, in a job's order through a queue, with their column names. */
 const STATES: { state: keyof Omit<QueueCounts, 'name'>; title: string }[] = [
@@ -60,5 +60,5 @@ function Depth({ queues }: { queues: QueueCounts[] }) {
 
 async function load(apiKey: string | undefined): Promise<Loaded> {
   const { data, error, response } = await consoleClient(apiKey).GET('/v1/queue');
-  return data ? { state: 'loaded', depth: data } : { state: 'failed', why: refusal(response, error) };
+  return data ? { state: 'loaded', depth: data } : failed(response, error);
 }

@@ -6,9 +6,9 @@ const REFRESH_MS = 2_000;
 /**
  * `load`'s latest result, loaded again every REFRESH_MS while the page shows it and whenever `inputs`
  * change (`load` is a new function each render: `inputs` say what it depends on); `reload` loads it at
- * once, after an action.
+ * once, after an action. A lasting refusal (see Failed) is not asked again: waiting will not change it.
  */
-export function useRefreshing<T>(load: () => Promise<T>, inputs: unknown[]): { value: T | undefined; reload: () => void } {
+export function useRefreshing<T extends { state: string }>(load: () => Promise<T>, inputs: unknown[]): { value: T | undefined; reload: () => void } {
   const [value, setValue] = useState<T>();
   const [asked, setAsked] = useState(0);
   const key = JSON.stringify(inputs);
@@ -25,6 +25,7 @@ export function useRefreshing<T>(load: () => Promise<T>, inputs: unknown[]): { v
       const loaded = await load();
       if (!current) return;
       setValue(loaded);
+      if ('lasting' in loaded && loaded.lasting) return;
       timer = setTimeout(() => void next(), REFRESH_MS);
     };
     void next();

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import type { Suppression } from '../../clients/typescript/src';
-import { consoleClient, refusal } from './console-api';
+import { consoleClient, failed, type Failed, refusal } from './console-api';
 import { ColumnHeads, Time } from './parts';
 import { useRefreshing } from './refreshing';
 
-type Listing = { state: 'loaded'; suppressions: Suppression[]; total: number } | { state: 'failed'; why: string };
+type Listing = { state: 'loaded'; suppressions: Suppression[]; total: number } | Failed;
 
 /**
  * The addresses mailroute refuses to send to: listed, searched and, for an admin key, removed. Only an
@@ -90,6 +90,6 @@ const SHOWN = 100;
 
 async function list(apiKey: string | undefined, search: string | undefined): Promise<Listing> {
   const { data, error, response } = await consoleClient(apiKey).GET('/v1/suppressions', { params: { query: { search, limit: SHOWN } } });
-  if (!data) return { state: 'failed', why: refusal(response, error) };
+  if (!data) return failed(response, error);
   return { state: 'loaded', suppressions: data, total: Number(response.headers.get('X-Total-Count') ?? data.length) };
 }
