@@ -76,15 +76,16 @@ async function main(): Promise<void> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: VIEWPORT, colorScheme: 'light' });
-    const shoot = async (hash: string, heading: string, file: string) => {
+    const shoot = async (hash: string, heading: string, file: string, fullPage = false) => {
       await page.goto(`${origin}/console/${hash}`);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       await page.getByText('Loading…').waitFor({ state: 'detached' });
-      await page.screenshot({ path: join(IMAGES, file) });
+      await page.screenshot({ path: join(IMAGES, file), fullPage });
       console.log(`docs/images/${file}`);
     };
     await shoot('#/', 'Messages', 'console-messages.png');
-    await shoot(`#/messages/${opened}`, topics[0].subject, 'console-message.png');
+    // The whole page, down to the message's HTML in its frame.
+    await shoot(`#/messages/${opened}`, topics[0].subject, 'console-message.png', true);
     await shoot('#/providers', 'Providers', 'console-providers.png');
   } finally {
     await browser.close();

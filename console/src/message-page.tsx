@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Attempt, Email, EmailEvent } from '../../clients/typescript/src';
 import { consoleClient, failed, type Failed, refusal } from './console-api';
 import { MessageBody } from './message-body';
-import { ColumnHeads, StatusBadge, Time, addressList } from './parts';
+import { ColumnHeads, StatusBadge, Time, address, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
@@ -74,7 +74,7 @@ function Envelope({ email }: { email: Email }) {
         <StatusBadge status={email.status} />
       </dd>
       <dt>From</dt>
-      <dd>{email.from.email}</dd>
+      <dd>{address(email.from)}</dd>
       <dt>To</dt>
       <dd>{addressList(email.to)}</dd>
       <dt>Cc</dt>
@@ -82,7 +82,7 @@ function Envelope({ email }: { email: Email }) {
       <dt>Bcc</dt>
       <dd>{addressList(email.bcc)}</dd>
       <dt>Reply-To</dt>
-      <dd>{email.replyTo?.email ?? '—'}</dd>
+      <dd>{email.replyTo ? address(email.replyTo) : '—'}</dd>
       <dt>Tags</dt>
       <dd>{email.tags.join(', ') || '—'}</dd>
       <dt>Metadata</dt>

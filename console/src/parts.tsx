@@ -5,7 +5,10 @@ export const Time = ({ at }: { at: string }) => <time dateTime={at}>{new Date(at
 
 export const StatusBadge = ({ status }: { status: EmailStatus }) => <span class={`badge badge-${status}`}>{status}</span>;
 
-export const addressList = (list: { email: string }[]) => list.map(({ email }) => email).join(', ') || '—';
+/** An address as a mail client writes it: `Name <address>`, or the address alone. */
+export const address = ({ email, name }: { email: string; name?: string }) => (name ? `${name} <${email}>` : email);
+
+export const addressList = (list: { email: string; name?: string }[]) => list.map(address).join(', ') || '—';
 
 /** A table's head: one column header for each name. */
 export const ColumnHeads = ({ names }: { names: string[] }) => (
