@@ -76,11 +76,19 @@ async function main(): Promise<void> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: VIEWPORT, colorScheme: 'light' });
-    const shoot = async (hash: string, heading: string, file: string, fullPage = false) => {
+    const shoot = async (hash: string, heading: string, file: string, wholePage = false) => {
+      await page.setViewportSize(VIEWPORT);
       await page.goto(`${origin}/console/${hash}`);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       await page.getByText('Loading…').waitFor({ state: 'detached' });
-      await page.screenshot({ path: join(IMAGES, file), fullPage });
+      if (wholePage) {
+        await page.frameLocator('iframe.html-body').locator('p').first().waitFor();
+        // Chromium leaves a sandboxed frame, drawn by a process of its own, out of a fullPage screenshot:
+        // the window is made as tall as the page instead.
+        const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+        await page.setViewportSize({ ...VIEWPORT, height });
+      }
+      await page.screenshot({ path: join(IMAGES, file) });
       console.log(`docs/images/${file}`);
     };
     await shoot('#/', 'Messages', 'console-messages.png');
