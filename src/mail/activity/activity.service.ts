@@ -7,11 +7,10 @@ import { HistoryReader } from '../../database/database.module';
 import { ExplainedOutage } from '../../redis/redis.module';
 import { DeliveryJob, EmailEvent, EmailRecord, EmailStatus, MAIL_QUEUE, MessageStore, isFinal } from '../messages/messages.module';
 import { decodeCursor, encodeCursor } from './email.cursor';
-import { ListEmailsQueryDto } from './dto/list-emails.query.dto';
+import { DEFAULT_PAGE, ListEmailsQueryDto } from './dto/list-emails.query.dto';
 
 const jobTidyTimeout = timeout(2_000, TimeoutStrategy.Aggressive);
 const freshnessTimeout = timeout(1_000, TimeoutStrategy.Aggressive);
-const DEFAULT_PAGE = 20;
 const REDIS_AWAY = Symbol('Redis did not answer');
 export const HISTORY_UNREACHABLE = 'The message history (PostgreSQL) is unreachable; try again.';
 export const CONTENT_GONE = "The message's bodies are no longer kept (MAIL_BODY_RETENTION_DAYS).";

@@ -1,7 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { PageLimit } from '../../../common/page-limit.decorator';
 import { EMAIL_STATUSES, EmailStatus } from '../../messages/messages.module';
+
+export const DEFAULT_PAGE = 20;
 
 /**
  * Filters for listing messages; all optional, combined with AND. No filter has an example in the document:
@@ -47,12 +49,7 @@ export class ListEmailsQueryDto {
   until?: string;
 
   /** Page size. */
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @Max(100)
-  @Min(1)
-  @IsInt()
+  @PageLimit(100, DEFAULT_PAGE)
   limit?: number;
 
   /** `nextCursor` from the previous page: opaque, and its format may change between versions. */

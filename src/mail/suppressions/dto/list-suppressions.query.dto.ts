@@ -1,6 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { PageLimit } from '../../../common/page-limit.decorator';
 
 /** Which suppressed addresses, and how many of the newest. No example: "Try it out" would fill it in. */
 export class ListSuppressionsQueryDto {
@@ -14,11 +13,6 @@ export class ListSuppressionsQueryDto {
    * How many of the newest matching addresses; all of them without it (as the list answered before it
    * took a limit). `X-Total-Count` says how many match in all.
    */
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @Max(500)
-  @Min(1)
-  @IsInt()
+  @PageLimit(500)
   limit?: number;
 }
