@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { newApiKey } from './support/api-keys';
 import { useBrowser } from './support/browser';
+import { signIn, UNAUTHORIZED_CALL } from './support/console-session';
 import { useTestApp } from './support/test-app';
 
 const operator = newApiKey('operator', 'admin');
@@ -49,11 +50,6 @@ describe("the console's accessibility, by axe-core's WCAG 2.1 AA rules and by ke
     throw new Error(`Tab never reached "${text}"`);
   }
 
-  async function signIn(): Promise<void> {
-    await browser.page.getByLabel('API key').fill(operator.key);
-    await browser.page.getByRole('button', { name: 'Sign in' }).click();
-  }
-
   const pages: [string, string, string][] = [
     ['messages', '#/', 'Messages'],
     ['one message, with its HTML frame', '#/messages/{id}', 'Checked for accessibility'],
@@ -68,8 +64,7 @@ describe("the console's accessibility, by axe-core's WCAG 2.1 AA rules and by ke
     await page.goto(url);
     await page.getByLabel('API key').waitFor();
     expect(await violations()).toEqual([]);
-    await page.getByLabel('API key').fill('mr_not-a-key-of-this-server');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'mr_not-a-key-of-this-server');
     await page.getByRole('alert').waitFor();
     expect(await violations()).toEqual([]);
   });
@@ -81,7 +76,7 @@ describe("the console's accessibility, by axe-core's WCAG 2.1 AA rules and by ke
       const { page } = browser;
       await page.emulateMedia({ colorScheme: colorScheme as (typeof schemes)[number] });
       await page.goto(`${url}${hash.replace('{id}', messageId)}`);
-      await signIn();
+      await signIn(page, operator.key);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       // Loaded, not "Loading…": what a reader meets once the API answered.
       await page.getByText('Loading…').waitFor({ state: 'detached' });
@@ -112,6 +107,6 @@ describe("the console's accessibility, by axe-core's WCAG 2.1 AA rules and by ke
     await page.getByRole('heading', { name: message.subject }).waitFor();
     await tabTo('Send again');
     // The first look, before a key, is the only refused call.
-    expect(browser.pageErrors()).toEqual(['console.error: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 });

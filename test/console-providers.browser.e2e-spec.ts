@@ -1,5 +1,6 @@
 import { newApiKey } from './support/api-keys';
 import { useBrowser } from './support/browser';
+import { FORBIDDEN_CALL, signIn, UNAUTHORIZED_CALL } from './support/console-session';
 import { FakeWorld } from './support/fake-world';
 import { pollUntil } from './support/poll';
 import { TestApp } from './support/test-app';
@@ -7,10 +8,6 @@ import { TestApp } from './support/test-app';
 const operator = newApiKey('operator', 'admin');
 const sender = newApiKey('sender', 'send');
 const message = { from: 'shop@example.com', to: 'ann@example.com', subject: 'Charted', text: 'Hello' };
-/** What Chromium logs of the first look, which asks without a key. */
-const UNAUTHORIZED = 'console.error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
-/** What Chromium logs of each read of the providers with a send key, refused as the console expects. */
-const FORBIDDEN = 'console.error: Failed to load resource: the server responded with a status of 403 (Forbidden)';
 
 describe("the console's providers page in a browser, with SendGrid and Mailgun configured", () => {
   let world: FakeWorld;
@@ -30,8 +27,7 @@ describe("the console's providers page in a browser, with SendGrid and Mailgun c
 
   async function openAs(key: string): Promise<void> {
     await browser.page.goto(url);
-    await browser.page.getByLabel('API key').fill(key);
-    await browser.page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(browser.page, key);
     await browser.page.getByRole('heading', { name: 'Providers' }).waitFor();
   }
 
@@ -71,7 +67,7 @@ describe("the console's providers page in a browser, with SendGrid and Mailgun c
     await page.getByRole('button', { name: 'Disable sendgrid' }).waitFor();
     expect(await enabledOf('sendgrid')).toBe(true);
     expect((await deliver('sendgrid is back')).provider).toBe('sendgrid');
-    expect(browser.pageErrors()).toEqual([UNAUTHORIZED]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 
   it("shows a message's failed attempt with the provider's error, before the attempt of the provider that sent it", async () => {
@@ -90,7 +86,7 @@ describe("the console's providers page in a browser, with SendGrid and Mailgun c
     expect(await attempts.nth(2).getByRole('cell').nth(4).textContent()).toBe('sent');
     expect(await attempts.nth(2).getByRole('cell').first().textContent()).toBe('mailgun');
     await page.getByRole('region', { name: 'Timeline' }).getByRole('listitem').filter({ hasText: 'attempt_failed' }).waitFor();
-    expect(browser.pageErrors()).toEqual([UNAUTHORIZED]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 
   it("shows a send key the API's refusal instead of the providers, and the API refuses it the switch", async () => {
@@ -105,6 +101,6 @@ describe("the console's providers page in a browser, with SendGrid and Mailgun c
     expect(await enabledOf('sendgrid')).toBe(true);
     // The states and the activity, each refused once: a refusal of the key is not asked again.
     const errors = await pollUntil(async () => browser.pageErrors(), (seen) => seen.length >= 3);
-    expect(errors).toEqual([UNAUTHORIZED, FORBIDDEN, FORBIDDEN]);
+    expect(errors).toEqual([UNAUTHORIZED_CALL, FORBIDDEN_CALL, FORBIDDEN_CALL]);
   });
 });

@@ -1,5 +1,6 @@
 import { newApiKey } from './support/api-keys';
 import { useBrowser } from './support/browser';
+import { FORBIDDEN_CALL, signIn, UNAUTHORIZED_CALL } from './support/console-session';
 import { pollUntil } from './support/poll';
 import { ProviderEventSigner } from './support/provider-event-signer';
 import { useTestApp } from './support/test-app';
@@ -8,10 +9,6 @@ const operator = newApiKey('operator', 'admin');
 const sender = newApiKey('shop', 'send');
 const signer = new ProviderEventSigner();
 const message = { from: 'shop@example.com', to: 'ann@example.com', text: 'Hello' };
-/** What Chromium logs of the console's first look, without a key, which the API refuses. */
-const REFUSED_CALL = 'console.error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
-/** What Chromium logs of a call the API refuses to a send key on an admin route. */
-const FORBIDDEN_CALL = 'console.error: Failed to load resource: the server responded with a status of 403 (Forbidden)';
 
 describe('the console\'s suppressions and queue pages in a browser', () => {
   const running = useTestApp({ env: { API_KEYS: [operator.entry, sender.entry].join(','), ...signer.env } });
@@ -21,11 +18,6 @@ describe('the console\'s suppressions and queue pages in a browser', () => {
   beforeAll(async () => {
     url = `${await running.app.listen()}/console/`;
   });
-
-  async function signIn(key: string): Promise<void> {
-    await browser.page.getByLabel('API key').fill(key);
-    await browser.page.getByRole('button', { name: 'Sign in' }).click();
-  }
 
   /** Suppresses `recipient` as Mailgun's signed complaint webhook does. */
   async function complaintAbout(recipient: string): Promise<void> {
@@ -48,7 +40,7 @@ describe('the console\'s suppressions and queue pages in a browser', () => {
     await complaintAbout(angry);
     await complaintAbout(other);
     await page.goto(`${url}#/suppressions`);
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
     await page.getByRole('heading', { name: 'Suppressions' }).waitFor();
 
     const row = (address: string) => page.getByRole('row').filter({ hasText: address });
@@ -65,24 +57,24 @@ describe('the console\'s suppressions and queue pages in a browser', () => {
     await page.getByText('No suppressed addresses.').waitFor();
     expect(await listed(`angry-${run}`)).toEqual([]);
     expect(await listed(`other-${run}`)).toEqual([other]);
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 
   it('shows a send key the API\'s refusal of the list, not an empty one', async () => {
     const { page } = browser;
     await complaintAbout(`hidden-${Date.now()}@example.com`);
     await page.goto(`${url}#/suppressions`);
-    await signIn(sender.key);
+    await signIn(browser.page, sender.key);
     await page.getByRole('alert').filter({ hasText: 'mailroute answered 403: This API key does not have the admin scope' }).waitFor();
     expect(await page.getByRole('table').count()).toBe(0);
     expect(await page.getByText('No suppressed addresses.').count()).toBe(0);
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL, FORBIDDEN_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL, FORBIDDEN_CALL]);
   });
 
   it('counts a scheduled message as a delayed mail job, and links to the job dashboard', async () => {
     const { page } = browser;
     await page.goto(`${url}#/queue`);
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
     await page.getByRole('heading', { name: 'Queue' }).waitFor();
     const table = page.getByRole('table', { name: 'Jobs by state' });
     const mailRow = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'mail', exact: true }) });
@@ -97,6 +89,6 @@ describe('the console\'s suppressions and queue pages in a browser', () => {
 
     const dashboard = page.getByRole('link', { name: 'Open the job dashboard' });
     expect(await dashboard.getAttribute('href')).toBe('/admin/queues');
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 });

@@ -1,12 +1,11 @@
 import { newApiKey } from './support/api-keys';
 import { useBrowser } from './support/browser';
+import { signIn, UNAUTHORIZED_CALL } from './support/console-session';
 import { pollUntil } from './support/poll';
 import { useTestApp } from './support/test-app';
 
 const operator = newApiKey('operator', 'admin');
 const message = { from: 'shop@example.com', to: 'ann@example.com', text: 'Hello' };
-/** What Chromium logs of an API call the console expected to be refused: asking without a key, or with a wrong one. */
-const REFUSED_CALL = 'console.error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
 /** What Chromium logs of each of a message's scripts and event handlers that the sandboxed frame refused to run. */
 const SCRIPT_BLOCKED =
   "console.error: Blocked script execution in 'about:srcdoc' because the document's frame is sandboxed and the 'allow-scripts' permission is not set.";
@@ -20,18 +19,13 @@ describe('the console in a browser, with API keys configured', () => {
     url = `${await running.app.listen()}/console/`;
   });
 
-  async function signIn(key: string): Promise<void> {
-    await browser.page.getByLabel('API key').fill(key);
-    await browser.page.getByRole('button', { name: 'Sign in' }).click();
-  }
-
   it('refuses a wrong key, signs in with a right one, and keeps it only in the tab', async () => {
     const { page } = browser;
     await page.goto(url);
-    await signIn('mr_not-a-key-of-this-server');
+    await signIn(browser.page, 'mr_not-a-key-of-this-server');
     await page.getByRole('alert').filter({ hasText: 'mailroute refused this key.' }).waitFor();
 
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
     await page.getByRole('heading', { name: 'Messages' }).waitFor();
     expect(page.url()).not.toContain(operator.key);
     expect(await browser.context.cookies()).toEqual([]);
@@ -43,13 +37,13 @@ describe('the console in a browser, with API keys configured', () => {
     await page.getByLabel('API key').waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     // The first look without a key, and the wrong key: nothing else failed.
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL, REFUSED_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL, UNAUTHORIZED_CALL]);
   });
 
   it('shows a message sent through the API reach sent, without a reload', async () => {
     const { page } = browser;
     await page.goto(url);
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
     await page.getByRole('heading', { name: 'Messages' }).waitFor();
 
     const subject = `Watched from the console ${Date.now()}`;
@@ -58,13 +52,13 @@ describe('the console in a browser, with API keys configured', () => {
     await row.getByText('sent', { exact: true }).waitFor({ timeout: 20_000 });
     expect(await row.getAttribute('data-id')).toBe(body.id);
     await expectStatusFilter(subject);
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 
   it('opens a message from the list and shows its attempt and its timeline', async () => {
     const { page } = browser;
     await page.goto(url);
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
     const subject = `Opened in the console ${Date.now()}`;
     const { body } = await running.app.http.post('/v1/emails').set('Authorization', operator.bearer).send({ ...message, subject }).expect(202);
     await running.app.waitForStatus(body.id, ['sent'], operator.bearer);
@@ -79,7 +73,7 @@ describe('the console in a browser, with API keys configured', () => {
     await timeline.filter({ hasText: 'sent' }).last().waitFor();
     await page.getByRole('link', { name: 'All messages' }).click();
     await page.getByRole('heading', { name: 'Messages' }).waitFor();
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 
   it("shows a message's HTML in a sandboxed frame where its scripts do not run, its text and its attachments", async () => {
@@ -96,7 +90,7 @@ describe('the console in a browser, with API keys configured', () => {
       .send({ ...message, subject, text: 'The plain version', html, attachments: [attachment] })
       .expect(202);
     await page.goto(`${url}#/messages/${body.id}`);
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
     await page.getByRole('heading', { name: subject }).waitFor();
 
     const frame = page.frameLocator('iframe[title="The message\'s HTML body"]');
@@ -111,7 +105,7 @@ describe('the console in a browser, with API keys configured', () => {
     expect(await frame.locator('body').evaluate((frameBody) => ({ ...frameBody.dataset }))).toEqual({});
     expect(await page.title()).toBe('mailroute console');
     const [signedOut, ...blocked] = browser.pageErrors();
-    expect(signedOut).toBe(REFUSED_CALL);
+    expect(signedOut).toBe(UNAUTHORIZED_CALL);
     // The script and the handler at least (Chromium may report a handler once per event it refuses).
     expect(blocked.length).toBeGreaterThanOrEqual(2);
     expect(new Set(blocked)).toEqual(new Set([SCRIPT_BLOCKED]));
@@ -123,7 +117,7 @@ describe('the console in a browser, with API keys configured', () => {
     const { body } = await running.app.http.post('/v1/emails').set('Authorization', operator.bearer).send({ ...message, subject, tags: ['again'] }).expect(202);
     await running.app.waitForStatus(body.id, ['sent'], operator.bearer);
     await page.goto(`${url}#/messages/${body.id}`);
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
     await page.getByRole('heading', { name: subject }).waitFor();
 
     await page.getByRole('button', { name: 'Send again' }).click();
@@ -139,7 +133,7 @@ describe('the console in a browser, with API keys configured', () => {
     await page.getByRole('heading', { name: subject }).waitFor();
     expect(page.url()).toContain(`#/messages/${body.id}`);
     expect(await page.getByRole('link', { name: body.id }).count()).toBe(0);
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 
   it('cancels a scheduled message', async () => {
@@ -151,13 +145,13 @@ describe('the console in a browser, with API keys configured', () => {
       .send({ ...message, subject: 'Due in an hour', sendAt })
       .expect(202);
     await page.goto(`${url}#/messages/${body.id}`);
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
     await page.getByRole('heading', { name: 'Due in an hour' }).waitFor();
     await page.getByRole('button', { name: 'Cancel this message' }).click();
     await page.locator('.envelope').getByText('cancelled', { exact: true }).waitFor();
     expect(await page.getByRole('button', { name: 'Cancel this message' }).count()).toBe(0);
     expect((await running.app.http.get(`/v1/emails/${body.id}`).set('Authorization', operator.bearer).expect(200)).body.status).toBe('cancelled');
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 
   /** Filtering by another status hides the sent message; by `sent` shows it again. */
@@ -187,7 +181,7 @@ describe('the console in a browser, with API keys configured', () => {
     const batch = Array.from({ length: 23 }, (_, n) => ({ ...message, to: `reader-${n}-${run}@example.com`, subject: `Page test ${n}`, tags: [`paging-${run}`] }));
     await running.app.http.post('/v1/emails/batch').set('Authorization', operator.bearer).send(batch).expect(202);
     await page.goto(url);
-    await signIn(operator.key);
+    await signIn(browser.page, operator.key);
 
     await filterBy({ Recipient: `reader-7-${run}@example.com` });
     await page.getByRole('link', { name: 'Page test 7', exact: true }).waitFor();
@@ -210,7 +204,7 @@ describe('the console in a browser, with API keys configured', () => {
 
     await filterBy({ Tag: '', 'Subject words': 'nothing-matches-this' });
     await page.getByText('No messages.').waitFor();
-    expect(browser.pageErrors()).toEqual([REFUSED_CALL]);
+    expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 });
 
