@@ -133,6 +133,8 @@ describe('the console in a browser, with API keys configured', () => {
     await page.getByRole('heading', { name: subject }).waitFor();
     expect(page.url()).toContain(`#/messages/${body.id}`);
     expect(await page.getByRole('link', { name: body.id }).count()).toBe(0);
+    // And the original links to its copy, once the history has it.
+    await page.getByRole('link', { name: copyId }).waitFor({ timeout: 20_000 });
     expect(browser.pageErrors()).toEqual([UNAUTHORIZED_CALL]);
   });
 

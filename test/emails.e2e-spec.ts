@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
+import { pollUntil } from './support/poll';
 import { useTestApp } from './support/test-app';
 import { RedisConnection } from '../src/redis/redis.module';
 
@@ -76,6 +77,12 @@ describe('POST /v1/emails then GET /v1/emails/:id (outbox)', () => {
     expect(copy).toMatchObject({ status: 'sent', resentFrom: original.id, ...envelope(original) });
     expect(original.resentFrom).toBeUndefined();
     expect((await running.app.http.get(`/v1/emails/${copy.id}/content`).expect(200)).body).toEqual({ text: message.text, html: message.html });
+    // The listing finds a message's copies (from the history, which learns of the copy a moment later).
+    await pollUntil(
+      () => running.app.http.get('/v1/emails').query({ resentFrom: original.id }),
+      ({ body }) => JSON.stringify(body.data?.map(({ id }: { id: string }) => id)) === JSON.stringify([copy.id]),
+    );
+    await running.app.http.get('/v1/emails').query({ resentFrom: 'not-an-id' }).expect(400, /resentFrom must be a UUID/);
     const file = readdirSync(running.app.outboxDir).find((name) => name.endsWith(`${copy.id}.eml`))!;
     const delivered = await simpleParser(readFileSync(join(running.app.outboxDir, file)));
     expect([delivered.subject, delivered.text?.trim(), delivered.headers.get('x-campaign')]).toEqual(['Sent twice', message.text, 'autumn']);

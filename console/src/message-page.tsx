@@ -6,7 +6,10 @@ import { ColumnHeads, StatusBadge, Time, address, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
-type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[] } | Failed;
+type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[]; copies: Email[] } | Failed;
+
+/** The newest copies a message's page links to. */
+const COPIES_SHOWN = 10;
 
 /** What the API still lets a caller cancel. */
 const CANCELLABLE = new Set(['scheduled', 'queued']);
@@ -41,7 +44,7 @@ export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
       {loaded?.state === 'loaded' && (
         <>
           <h2>{loaded.email.subject}</h2>
-          <Envelope email={loaded.email} />
+          <Envelope email={loaded.email} copies={loaded.copies} />
           <div class="actions">
             {CANCELLABLE.has(loaded.email.status) && (
               <button type="button" onClick={() => void cancel()}>
@@ -66,7 +69,7 @@ export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
   );
 }
 
-function Envelope({ email }: { email: Email }) {
+function Envelope({ email, copies }: { email: Email; copies: Email[] }) {
   return (
     <dl class="envelope">
       <dt>Status</dt>
@@ -96,6 +99,20 @@ function Envelope({ email }: { email: Email }) {
           <dt>Sent again from</dt>
           <dd>
             <a href={messageHref(email.resentFrom)}>{email.resentFrom}</a>
+          </dd>
+        </>
+      )}
+      {copies.length > 0 && (
+        <>
+          <dt>Sent again as</dt>
+          <dd>
+            <ul class="copies">
+              {copies.map((copy) => (
+                <li>
+                  <a href={messageHref(copy.id)}>{copy.id}</a> <StatusBadge status={copy.status} />
+                </li>
+              ))}
+            </ul>
           </dd>
         </>
       )}
@@ -176,8 +193,13 @@ function Timeline({ events }: { events: EmailEvent[] }) {
 async function load(apiKey: string | undefined, id: string): Promise<Loaded> {
   const client = consoleClient(apiKey);
   const path = { params: { path: { id } } };
-  const [message, timeline] = await Promise.all([client.GET('/v1/emails/{id}', path), client.GET('/v1/emails/{id}/events', path)]);
+  const [message, timeline, copies] = await Promise.all([
+    client.GET('/v1/emails/{id}', path),
+    client.GET('/v1/emails/{id}/events', path),
+    client.GET('/v1/emails', { params: { query: { resentFrom: id, limit: COPIES_SHOWN } } }),
+  ]);
   if (!message.data) return failed(message.response, message.error);
   if (!timeline.data) return failed(timeline.response, timeline.error);
-  return { state: 'loaded', email: message.data, events: timeline.data };
+  // The copies are the history's: while it is unreachable the message still shows, without them.
+  return { state: 'loaded', email: message.data, events: timeline.data, copies: copies.data?.data ?? [] };
 }

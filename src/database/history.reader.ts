@@ -19,6 +19,8 @@ export interface HistoryQuery {
   from?: string;
   /** Words in the subject: every one must match, the last one as a prefix. */
   subject?: string;
+  /** Copies of this message. */
+  resentFrom?: string;
   /** Creation time range in ms, inclusive. */
   since?: number;
   until?: number;
@@ -138,12 +140,13 @@ export class HistoryReader {
    * - Recipients: addresses are nearly all distinct and its statistics keep none of them, so it guesses a
    *   few matches in every thousand and would walk the newest messages in order, reading all million
    *   for one address (seconds). The index finds the matches first; only those are sorted.
+   * - Copies of a message: few, through their partial index, like recipients.
    * - Tags: a day at a time, where its statistics know how many of the day's messages carry each tag.
    * - Subject words: its statistics cannot weigh the last word's prefix, so each window of days is tried
    *   in order on its newest few hundred messages first, and what is left is matched first.
    */
   private page(query: HistoryQuery): Promise<MessageRow[]> {
-    if (query.to !== undefined) return this.matchedFirst(query);
+    if (query.to !== undefined || query.resentFrom !== undefined) return this.matchedFirst(query);
     if (query.tag !== undefined) return this.dayByDay(query, { widening: false }, (day) => this.inOrder(day));
     if (query.subject !== undefined) return this.dayByDay(query, { widening: true }, (days) => this.newestThenMatched(days));
     return this.inOrder(query);
@@ -273,6 +276,7 @@ function filters(eb: Messages, query: BoundedQuery): Expression<SqlBool>[] {
   if (query.tag !== undefined) where.push(eb('tags', '@>', sql<string[]>`array[${query.tag}]::text[]`));
   if (query.to !== undefined) where.push(eb('recipients', '@>', sql<string[]>`array[${query.to.toLowerCase()}]::text[]`));
   if (query.from !== undefined) where.push(eb('from_email', '=', query.from.toLowerCase()));
+  if (query.resentFrom !== undefined) where.push(eb('resent_from', '=', query.resentFrom));
   if (query.subject !== undefined) where.push(subjectMatches(query.subject));
   if (query.since !== undefined) where.push(eb('created_at', '>=', new Date(query.since)));
   if (query.until !== undefined) where.push(eb('created_at', '<=', new Date(query.until)));

@@ -1051,6 +1051,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["EmailStatus"];
+                /** @description Copies of this message, sent again with `POST /v1/emails/{id}/resend`. */
+                resentFrom?: string;
                 /** @description Created at or after this time, e.g. `2026-11-01T00:00:00Z`. */
                 since?: string;
                 /** @description Created at or before this time. */

@@ -72,6 +72,7 @@ export class ActivityService {
         to: query.to,
         from: query.from,
         subject: query.subject,
+        resentFrom: query.resentFrom,
         since: query.since ? Date.parse(query.since) : undefined,
         until: query.until ? Date.parse(query.until) : undefined,
         limit: query.limit ?? DEFAULT_PAGE,

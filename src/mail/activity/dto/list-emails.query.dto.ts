@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { PageLimit } from '../../../common/page-limit.decorator';
 import { EMAIL_STATUSES, EmailStatus } from '../../messages/messages.module';
 
@@ -35,6 +35,12 @@ export class ListEmailsQueryDto {
   @IsString()
   @Length(1, 200)
   subject?: string;
+
+  /** Copies of this message, sent again with `POST /v1/emails/{id}/resend`. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('4', { message: 'resentFrom must be a UUID' })
+  resentFrom?: string;
 
   /** Created at or after this time, e.g. `2026-11-01T00:00:00Z`. */
   @ApiPropertyOptional({ format: 'date-time' })
