@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/config.module';
 import { DatabaseConnection, HistoryPartitions, HistoryStore, HistoryTables } from '../src/database/database.module';
 import type { LateEvent } from '../src/mail/messages/messages.module';
 import { queuedSnapshot, sentSnapshot } from './support/message-snapshot';
+import { pollUntil } from './support/poll';
 import { ThrowawayPostgres } from './support/postgres';
 
 const DAY_MS = 86_400_000;
@@ -233,5 +234,37 @@ describe('history in PostgreSQL', () => {
       expect(await count(db, 'message_bodies', recent)).toBe(1);
       await db.destroy();
     });
+  });
+});
+
+describe('a history connection whose PostgreSQL dies during a query', () => {
+  let postgres: ThrowawayPostgres;
+  let connection: DatabaseConnection;
+
+  beforeAll(async () => {
+    postgres = await ThrowawayPostgres.start();
+    connection = await DatabaseConnection.open(loadConfig({ DATABASE_URL: await postgres.createDatabase() }));
+  });
+  afterAll(async () => {
+    await connection?.onApplicationShutdown();
+    await postgres?.stop();
+  });
+
+  it('fails that query, and nothing else: the process keeps running, and answers again once PostgreSQL is back', async () => {
+    // Jest fails a file on an 'error' event nobody listens to, as Node would stop the process on it.
+    const running = sql`select pg_sleep(30)`.execute(connection.db);
+    await pollUntil(
+      () => sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep%'`.execute(connection.db),
+      ({ rows }) => rows[0].n === 1,
+    );
+    await postgres.server.kill();
+    await expect(running).rejects.toThrow(/terminated/);
+
+    await postgres.restart();
+    await pollUntil(
+      () => sql`select 1 as one`.execute(connection.db).then(() => true, () => false),
+      (answered) => answered,
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
   });
 });

@@ -56,6 +56,10 @@ export class DatabaseConnection implements OnApplicationShutdown {
     });
     // An idle client's error (the server restarted) would otherwise be thrown; the pool replaces it.
     pool.on('error', (error) => DatabaseConnection.logger.warn(`PostgreSQL connection error: ${error.message}`));
+    // The pool listens only to idle clients: a client in use whose server goes away emits an 'error' no one
+    // hears, which Node throws, stopping the process. Its query fails with the same error, which its caller
+    // reports, and the pool drops the broken client on release; so this listener only keeps the process up.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const connection = new DatabaseConnection(new Kysely<HistoryTables>({ dialect: new PostgresDialect({ pool }) }), pool, new SchemaGate(), embedded);
     try {
       await connection.migrate();
