@@ -2,11 +2,15 @@ import { newApiKey } from './support/api-keys';
 import { useBrowser } from './support/browser';
 import { signIn, UNAUTHORIZED_CALL } from './support/console-session';
 import { pollUntil } from './support/poll';
-import { useTestApp } from './support/test-app';
+import { ThrowawayPostgres } from './support/postgres';
+import { ThrowawayRedis } from './support/redis';
+import { TestApp, useTestApp } from './support/test-app';
 
 const operator = newApiKey('operator', 'admin');
 const message = { from: 'shop@example.com', to: 'ann@example.com', text: 'Hello' };
 /** What Chromium logs of each of a message's scripts and event handlers that the sandboxed frame refused to run. */
+/** What Chromium logs of a listing the API could not answer while the history is away. */
+const UNAVAILABLE_CALL = 'console.error: Failed to load resource: the server responded with a status of 503 (Service Unavailable)';
 const SCRIPT_BLOCKED =
   "console.error: Blocked script execution in 'about:srcdoc' because the document's frame is sandboxed and the 'allow-scripts' permission is not set.";
 
@@ -221,5 +225,33 @@ describe('the console in a browser, on a mailroute without API keys (loopback on
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     expect(await page.getByLabel('API key').count()).toBe(0);
     expect(browser.pageErrors()).toEqual([]);
+  });
+});
+
+describe('the console in a browser, while PostgreSQL is down', () => {
+  const browser = useBrowser();
+  let redis: ThrowawayRedis;
+  let postgres: ThrowawayPostgres;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    [redis, postgres] = await Promise.all([ThrowawayRedis.start(), ThrowawayPostgres.start()]);
+    app = await TestApp.start({ redisUrl: redis.url, databaseUrl: await postgres.createDatabase() });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all([redis?.stop(), postgres?.stop()]);
+  });
+
+  it('opens, though its first look (a listing) is answered 503; shows a message in flight, from Redis; and says why its copies cannot be listed rather than that it has none', async () => {
+    const { page } = browser;
+    const { body } = await app.send({ ...message, subject: 'Due while the history is away', sendAt: new Date(Date.now() + 3_600_000).toISOString() }).expect(202);
+    await postgres.server.kill();
+
+    await page.goto(`${await app.listen()}/console/#/messages/${body.id}`);
+    await page.getByRole('heading', { name: 'Due while the history is away' }).waitFor();
+    await page.getByText('not known now (mailroute answered 503: The message history (PostgreSQL) is unreachable; try again.)').waitFor();
+    await page.locator('.envelope').getByText('scheduled', { exact: true }).waitFor();
+    expect(new Set(browser.pageErrors())).toEqual(new Set([UNAVAILABLE_CALL]));
   });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { accepts } from './console-api';
+import { checkKey, type KeyCheck } from './console-api';
 import { MessagePage } from './message-page';
 import { MessagesPage } from './messages-page';
 import { ProvidersPage } from './providers-page';
@@ -9,7 +9,7 @@ import { forgetKey, storeKey, storedKey } from './session';
 import { SignIn } from './sign-in';
 import { SuppressionsPage } from './suppressions-page';
 
-type Session = { state: 'checking' } | { state: 'signed-out' } | { state: 'signed-in'; apiKey?: string };
+type Session = { state: 'checking' } | { state: 'unreachable' } | { state: 'signed-out' } | { state: 'signed-in'; apiKey?: string };
 
 /**
  * Opens directly where the API needs no key (a loopback mailroute without API_KEYS) or the tab already
@@ -21,14 +21,15 @@ export function App() {
 
   useEffect(() => {
     const apiKey = storedKey();
-    void accepts(apiKey).then((ok) => setSession(ok ? { state: 'signed-in', apiKey } : { state: 'signed-out' }));
+    void checkKey(apiKey).then((check) => setSession(check === 'accepted' ? { state: 'signed-in', apiKey } : { state: check === 'refused' ? 'signed-out' : check }));
   }, []);
 
-  const signIn = async (apiKey: string): Promise<boolean> => {
-    if (!(await accepts(apiKey))) return false;
+  const signIn = async (apiKey: string): Promise<KeyCheck> => {
+    const check = await checkKey(apiKey);
+    if (check !== 'accepted') return check;
     storeKey(apiKey);
     setSession({ state: 'signed-in', apiKey });
-    return true;
+    return check;
   };
   const signOut = () => {
     forgetKey();
@@ -36,6 +37,7 @@ export function App() {
   };
 
   if (session.state === 'checking') return <p class="status-line">Connecting to mailroute…</p>;
+  if (session.state === 'unreachable') return <p role="alert">mailroute did not answer. Reload the page to try again.</p>;
   if (session.state === 'signed-out') return <SignIn onSignIn={signIn} />;
   return (
     <>

@@ -7,10 +7,21 @@ import { createMailrouteClient, type MailrouteClient } from '../../clients/types
 export const consoleClient = (apiKey?: string): MailrouteClient =>
   createMailrouteClient({ baseUrl: window.location.origin, apiKey, retry: { retries: 1 } });
 
-/** Whether the API answers this key (or, without one, answers at all: a loopback mailroute without keys). */
-export async function accepts(apiKey?: string): Promise<boolean> {
-  const { response } = await consoleClient(apiKey).GET('/v1/emails', { params: { query: { limit: 1 } } });
-  return response.ok;
+/** What the API makes of a key: none is needed on a loopback mailroute without API keys. */
+export type KeyCheck = 'accepted' | 'refused' | 'unreachable';
+
+/**
+ * Whether the API takes this key. Only a 401 refuses it: any other answer comes after the key was
+ * checked, so a listing that fails for want of PostgreSQL (503) or over the rate limit (429) does not
+ * send a user with a good key back to the sign-in page.
+ */
+export async function checkKey(apiKey?: string): Promise<KeyCheck> {
+  try {
+    const { response } = await consoleClient(apiKey).GET('/v1/emails', { params: { query: { limit: 1 } } });
+    return response.status === 401 ? 'refused' : 'accepted';
+  } catch {
+    return 'unreachable';
+  }
 }
 
 /** What the console says when the API refused a call: its status and its own words. */

@@ -6,7 +6,8 @@ import { ColumnHeads, StatusBadge, Time, address, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
-type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[]; copies: Email[] } | Failed;
+/** `copies` is the API's refusal when the history could not list them. */
+type Loaded = { state: 'loaded'; email: Email; events: EmailEvent[]; copies: Email[] | string } | Failed;
 
 /** The newest copies a message's page links to. */
 const COPIES_SHOWN = 10;
@@ -69,7 +70,7 @@ export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
   );
 }
 
-function Envelope({ email, copies }: { email: Email; copies: Email[] }) {
+function Envelope({ email, copies }: { email: Email; copies: Email[] | string }) {
   return (
     <dl class="envelope">
       <dt>Status</dt>
@@ -102,7 +103,13 @@ function Envelope({ email, copies }: { email: Email; copies: Email[] }) {
           </dd>
         </>
       )}
-      {copies.length > 0 && (
+      {typeof copies === 'string' && (
+        <>
+          <dt>Sent again as</dt>
+          <dd class="hint">not known now ({copies})</dd>
+        </>
+      )}
+      {typeof copies !== 'string' && copies.length > 0 && (
         <>
           <dt>Sent again as</dt>
           <dd>
@@ -200,6 +207,7 @@ async function load(apiKey: string | undefined, id: string): Promise<Loaded> {
   ]);
   if (!message.data) return failed(message.response, message.error);
   if (!timeline.data) return failed(timeline.response, timeline.error);
-  // The copies are the history's: while it is unreachable the message still shows, without them.
-  return { state: 'loaded', email: message.data, events: timeline.data, copies: copies.data?.data ?? [] };
+  // The copies are the history's: while it is unreachable the message still shows, and says why they do not.
+  const copiesOrWhy = copies.data ? copies.data.data : refusal(copies.response, copies.error);
+  return { state: 'loaded', email: message.data, events: timeline.data, copies: copiesOrWhy };
 }

@@ -1,18 +1,25 @@
 import { useState } from 'preact/hooks';
+import type { KeyCheck } from './console-api';
 
 interface Props {
-  onSignIn: (apiKey: string) => Promise<boolean>;
+  onSignIn: (apiKey: string) => Promise<KeyCheck>;
 }
+
+/** What the form says when the key did not get the user in. */
+const NOT_IN: Record<Exclude<KeyCheck, 'accepted'>, string> = {
+  refused: 'mailroute refused this key.',
+  unreachable: 'mailroute did not answer; try again.',
+};
 
 export function SignIn({ onSignIn }: Props) {
   const [apiKey, setApiKey] = useState('');
-  const [refused, setRefused] = useState(false);
+  const [outcome, setOutcome] = useState<KeyCheck>();
   const [busy, setBusy] = useState(false);
 
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
-    setRefused(!(await onSignIn(apiKey.trim())));
+    setOutcome(await onSignIn(apiKey.trim()));
     setBusy(false);
   };
 
@@ -28,14 +35,14 @@ export function SignIn({ onSignIn }: Props) {
           required
           value={apiKey}
           onInput={(event) => setApiKey(event.currentTarget.value)}
-          aria-describedby={refused ? 'sign-in-error' : undefined}
+          aria-describedby={outcome && outcome !== 'accepted' ? 'sign-in-error' : undefined}
         />
         <button type="submit" disabled={busy}>
           Sign in
         </button>
-        {refused && (
+        {outcome && outcome !== 'accepted' && (
           <p id="sign-in-error" role="alert">
-            mailroute refused this key.
+            {NOT_IN[outcome]}
           </p>
         )}
       </form>
