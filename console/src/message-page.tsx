@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Attempt, Email, EmailEvent } from '../../clients/typescript/src';
 import { consoleClient, failed, type Failed, refusal } from './console-api';
 import { MessageBody } from './message-body';
-import { ColumnHeads, StatusBadge, Time, address, addressList } from './parts';
+import { ColumnHeads, Shown, StatusBadge, Time, address, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
@@ -40,32 +40,32 @@ export function MessagePage({ id, apiKey }: { id: string; apiKey?: string }) {
       <p>
         <a href="#/">All messages</a>
       </p>
-      {!loaded && <p class="status-line">Loading…</p>}
-      {loaded?.state === 'failed' && <p role="alert">{loaded.why}</p>}
-      {loaded?.state === 'loaded' && (
-        <>
-          <h2>{loaded.email.subject}</h2>
-          <Envelope email={loaded.email} copies={loaded.copies} />
-          <div class="actions">
-            {CANCELLABLE.has(loaded.email.status) && (
-              <button type="button" onClick={() => void cancel()}>
-                Cancel this message
-              </button>
-            )}
-            {loaded.email.attachments.length === 0 ? (
-              <button type="button" onClick={() => void sendAgain()}>
-                Send again
-              </button>
-            ) : (
-              <p class="hint">A message with attachments cannot be sent again from here: mailroute does not keep their bytes.</p>
-            )}
-          </div>
-          {actionRefused && <p role="alert">{actionRefused}</p>}
-          <Attempts attempts={loaded.email.attempts} />
-          <Timeline events={loaded.events} />
-          <MessageBody id={id} apiKey={apiKey} attachments={loaded.email.attachments} />
-        </>
-      )}
+      <Shown value={loaded}>
+        {({ email, events, copies }) => (
+          <>
+            <h2>{email.subject}</h2>
+            <Envelope email={email} copies={copies} />
+            <div class="actions">
+              {CANCELLABLE.has(email.status) && (
+                <button type="button" onClick={() => void cancel()}>
+                  Cancel this message
+                </button>
+              )}
+              {email.attachments.length === 0 ? (
+                <button type="button" onClick={() => void sendAgain()}>
+                  Send again
+                </button>
+              ) : (
+                <p class="hint">A message with attachments cannot be sent again from here: mailroute does not keep their bytes.</p>
+              )}
+            </div>
+            {actionRefused && <p role="alert">{actionRefused}</p>}
+            <Attempts attempts={email.attempts} />
+            <Timeline events={events} />
+            <MessageBody id={id} apiKey={apiKey} attachments={email.attachments} />
+          </>
+        )}
+      </Shown>
     </main>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { type Email, type EmailStatus, emailStatusValues, type operations } from '../../clients/typescript/src';
 import { consoleClient, failed, type Failed } from './console-api';
-import { ColumnHeads, StatusBadge, Time, addressList } from './parts';
+import { ColumnHeads, Shown, StatusBadge, Time, addressList } from './parts';
 import { useRefreshing } from './refreshing';
 import { messageHref } from './route';
 
@@ -24,7 +24,7 @@ export function MessagesPage({ apiKey }: { apiKey?: string }) {
     <main>
       <h2>Messages</h2>
       <Filters onFilter={filter} />
-      <Messages listing={listing} />
+      <Shown value={listing}>{({ emails }) => <Messages emails={emails} />}</Shown>
       <nav aria-label="Pages" class="pages">
         {cursor !== undefined && (
           <button type="button" onClick={() => setCursor(undefined)}>
@@ -92,16 +92,14 @@ function Filters({ onFilter }: { onFilter: (query: Query) => void }) {
   );
 }
 
-function Messages({ listing }: { listing?: Listing }) {
-  if (!listing) return <p class="status-line">Loading…</p>;
-  if (listing.state === 'failed') return <p role="alert">{listing.why}</p>;
-  if (listing.emails.length === 0) return <p class="status-line">No messages.</p>;
+function Messages({ emails }: { emails: Email[] }) {
+  if (emails.length === 0) return <p class="status-line">No messages.</p>;
   return (
     <table>
       <caption>Newest first</caption>
       <ColumnHeads names={['Created', 'Status', 'To', 'Subject', 'Provider']} />
       <tbody>
-        {listing.emails.map((email) => (
+        {emails.map((email) => (
           <tr key={email.id} data-id={email.id}>
             <td>
               <Time at={email.createdAt} />

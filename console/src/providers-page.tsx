@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ProviderActivity, ProviderStatus } from '../../clients/typescript/src';
 import { ActivityChart } from './activity-chart';
 import { consoleClient, failed, type Failed, refusal } from './console-api';
-import { ColumnHeads } from './parts';
+import { ColumnHeads, Shown } from './parts';
 import { useRefreshing } from './refreshing';
 
 type Loaded = { state: 'loaded'; providers: ProviderStatus[]; activity: ProviderActivity[] } | Failed;
@@ -23,22 +23,22 @@ export function ProvidersPage({ apiKey }: { apiKey?: string }) {
   return (
     <main>
       <h2>Providers</h2>
-      {!loaded && <p class="status-line">Loading…</p>}
-      {loaded?.state === 'failed' && <p role="alert">{loaded.why}</p>}
       {switchRefused && <p role="alert">{switchRefused}</p>}
-      {loaded?.state === 'loaded' && (
-        <>
-          <Providers providers={loaded.providers} onTurn={(name, action) => void turn(name, action)} />
-          <section aria-labelledby="activity-heading">
-            <h3 id="activity-heading">Last hour</h3>
-            <div class="activities">
-              {loaded.activity.map((activity) => (
-                <ActivityChart key={activity.name} activity={activity} />
-              ))}
-            </div>
-          </section>
-        </>
-      )}
+      <Shown value={loaded}>
+        {({ providers, activity }) => (
+          <>
+            <Providers providers={providers} onTurn={(name, action) => void turn(name, action)} />
+            <section aria-labelledby="activity-heading">
+              <h3 id="activity-heading">Last hour</h3>
+              <div class="activities">
+                {activity.map((provider) => (
+                  <ActivityChart key={provider.name} activity={provider} />
+                ))}
+              </div>
+            </section>
+          </>
+        )}
+      </Shown>
     </main>
   );
 }

@@ -1,6 +1,6 @@
 import type { QueueCounts, QueueDepth } from '../../clients/typescript/src';
 import { consoleClient, failed, type Failed } from './console-api';
-import { ColumnHeads } from './parts';
+import { ColumnHeads, Shown } from './parts';
 import { useRefreshing } from './refreshing';
 
 type Loaded = { state: 'loaded'; depth: QueueDepth } | Failed;
@@ -21,20 +21,20 @@ export function QueuePage({ apiKey }: { apiKey?: string }) {
   return (
     <main>
       <h2>Queue</h2>
-      {!loaded && <p class="status-line">Loading…</p>}
-      {loaded?.state === 'failed' && <p role="alert">{loaded.why}</p>}
-      {loaded?.state === 'loaded' && (
-        <>
-          <Depth queues={loaded.depth.queues} />
-          <p>
-            <a href={loaded.depth.dashboardPath}>Open the job dashboard</a> to see, retry and clean the jobs themselves.
-          </p>
-          <p class="hint">
-            The dashboard does not use the key you signed in with here: where mailroute has API keys, your browser asks
-            for a user name and password, and the password is an API key with the admin scope (any user name will do).
-          </p>
-        </>
-      )}
+      <Shown value={loaded}>
+        {({ depth }) => (
+          <>
+            <Depth queues={depth.queues} />
+            <p>
+              <a href={depth.dashboardPath}>Open the job dashboard</a> to see, retry and clean the jobs themselves.
+            </p>
+            <p class="hint">
+              The dashboard does not use the key you signed in with here: where mailroute has API keys, your browser asks
+              for a user name and password, and the password is an API key with the admin scope (any user name will do).
+            </p>
+          </>
+        )}
+      </Shown>
     </main>
   );
 }

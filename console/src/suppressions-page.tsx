@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Suppression } from '../../clients/typescript/src';
 import { consoleClient, failed, type Failed, refusal } from './console-api';
-import { ColumnHeads, Time } from './parts';
+import { ColumnHeads, Shown, Time } from './parts';
 import { useRefreshing } from './refreshing';
 
 type Listing = { state: 'loaded'; suppressions: Suppression[]; total: number } | Failed;
@@ -27,7 +27,7 @@ export function SuppressionsPage({ apiKey }: { apiKey?: string }) {
       <h2>Suppressions</h2>
       <Search onSearch={setSearch} />
       {removeRefused && <p role="alert">{removeRefused}</p>}
-      <Suppressions listing={listing} onRemove={(email) => void remove(email)} />
+      <Shown value={listing}>{(loaded) => <Suppressions {...loaded} onRemove={(email) => void remove(email)} />}</Shown>
     </main>
   );
 }
@@ -51,18 +51,16 @@ function Search({ onSearch }: { onSearch: (search?: string) => void }) {
   );
 }
 
-function Suppressions({ listing, onRemove }: { listing?: Listing; onRemove: (email: string) => void }) {
-  if (!listing) return <p class="status-line">Loading…</p>;
-  if (listing.state === 'failed') return <p role="alert">{listing.why}</p>;
-  if (listing.suppressions.length === 0) return <p class="status-line">No suppressed addresses.</p>;
+function Suppressions({ suppressions, total, onRemove }: { suppressions: Suppression[]; total: number; onRemove: (email: string) => void }) {
+  if (suppressions.length === 0) return <p class="status-line">No suppressed addresses.</p>;
   return (
     <table>
       <caption>
-        Newest first: {listing.suppressions.length} of {listing.total}
+        Newest first: {suppressions.length} of {total}
       </caption>
       <ColumnHeads names={['Address', 'Reason', 'Reported by', 'Detail', 'Since', 'Action']} />
       <tbody>
-        {listing.suppressions.map((suppression) => (
+        {suppressions.map((suppression) => (
           <tr key={suppression.email}>
             <td>{suppression.email}</td>
             <td>{REASONS[suppression.reason]}</td>
