@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type SendEmailRequest, createMailrouteClient } from '../clients/typescript/src';
 import { launchChromium } from '../test/support/browser';
+import { pollUntil } from '../test/support/poll';
 
 const IMAGES = join(__dirname, '..', 'docs', 'images');
 const VIEWPORT = { width: 1366, height: 768 };
@@ -39,16 +40,6 @@ function loopbackOnly(address: string): string {
   return url.origin;
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + WAIT_FOR_DELIVERY_MS;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not delivered within ${WAIT_FOR_DELIVERY_MS} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** Sends the messages and one scheduled for tomorrow; answers the first one's id once all due ones are final. */
 async function send(origin: string): Promise<string> {
   const client = createMailrouteClient({ baseUrl: origin });
@@ -61,9 +52,10 @@ async function send(origin: string): Promise<string> {
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
   await client.POST('/v1/emails', { body: { ...messages[3], subject: 'Your weekly digest', sendAt: tomorrow } });
   for (const id of ids) {
-    await until(
+    await pollUntil(
       () => client.GET('/v1/emails/{id}', { params: { path: { id } } }),
       ({ data }) => data?.status === 'sent' || data?.status === 'failed',
+      { timeoutMs: WAIT_FOR_DELIVERY_MS, intervalMs: 200 },
     );
   }
   return ids[0];
